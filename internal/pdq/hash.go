@@ -56,3 +56,61 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// Transform names one of the eight dihedral transformations (rotations by
+// multiples of 90 degrees counter-clockwise, and mirrors), in the order the
+// reference prints them.
+type Transform int
+
+const (
+	Original   Transform = iota // the image as it is
+	Rotate90                    // rotated 90 degrees counter-clockwise
+	Rotate180                   // rotated 180 degrees
+	Rotate270                   // rotated 270 degrees counter-clockwise
+	FlipX                       // mirrored top to bottom
+	FlipY                       // mirrored left to right
+	FlipPlus1                   // transposed about the top-left to bottom-right diagonal
+	FlipMinus1                  // transposed about the other diagonal
+)
+
+var transformNames = [8]string{"orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1"}
+
+// String returns the reference's column name: orig, rot90, rot180, rot270,
+// flipx, flipy, flipplus1, flipminus1.
+func (t Transform) String() string {
+	if t < 0 || int(t) >= len(transformNames) {
+		return fmt.Sprintf("Transform(%d)", int(t))
+	}
+	return transformNames[t]
+}
+
+// Dihedral holds the hashes of the eight dihedral transformations of one
+// image, indexed by Transform. Each is the hash the reference computes for
+// the transformed DCT of the image; hashing a rotated or mirrored copy of
+// the file gives hashes close to, but not always identical with, these.
+type Dihedral [8]Hash
+
+// String returns the eight hashes separated by commas, in the reference's
+// order (the first eight columns of its --pdqdih-across output).
+func (d Dihedral) String() string {
+	b := make([]byte, 0, 8*65)
+	for i, h := range d {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, h.String()...)
+	}
+	return string(b)
+}
+
+// Nearest returns the transformation whose hash is closest to h, and that
+// distance.
+func (d Dihedral) Nearest(h Hash) (Transform, int) {
+	best, bestD := Original, 257
+	for i, x := range d {
+		if dist := Distance(x, h); dist < bestD {
+			best, bestD = Transform(i), dist
+		}
+	}
+	return best, bestD
+}
