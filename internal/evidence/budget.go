@@ -1,0 +1,66 @@
+package evidence
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Tracker charges the nested archives of one top-level source against a
+// Budget. It is safe for concurrent use.
+type Tracker struct {
+	budget   Budget
+	mu       sync.Mutex
+	entries  int64
+	expanded int64
+}
+
+// NewTracker returns a tracker for b; zero fields of b take DefaultBudget's.
+func NewTracker(b Budget) *Tracker {
+	d := DefaultBudget
+	if b.MaxDepth == 0 {
+		b.MaxDepth = d.MaxDepth
+	}
+	if b.MaxEntries == 0 {
+		b.MaxEntries = d.MaxEntries
+	}
+	if b.MaxExpanded == 0 {
+		b.MaxExpanded = d.MaxExpanded
+	}
+	if b.MaxRatio == 0 {
+		b.MaxRatio = d.MaxRatio
+	}
+	if b.MaxEntry == 0 {
+		b.MaxEntry = d.MaxEntry
+	}
+	return &Tracker{budget: b}
+}
+
+// Budget returns the tracker's budget.
+func (t *Tracker) Budget() Budget { return t.budget }
+
+// Charge accounts for one entry of a nested archive that claims to expand
+// to size bytes from compressed bytes (0 when unknown). It refuses the entry
+// when it alone, or the total so far, exceeds the budget.
+func (t *Tracker) Charge(name string, size, compressed int64) error {
+	if size < 0 {
+		return fmt.Errorf("%s: negative size %d", name, size)
+	}
+	if size > t.budget.MaxEntry {
+		return fmt.Errorf("%s: %d bytes: %w (largest entry %d)", name, size, ErrBudget, t.budget.MaxEntry)
+	}
+	if compressed > 0 && size > 1<<20 && float64(size)/float64(compressed) > t.budget.MaxRatio {
+		return fmt.Errorf("%s: expands %d bytes to %d (ratio %.0f): %w (max ratio %.0f)", name, compressed, size,
+			float64(size)/float64(compressed), ErrBudget, t.budget.MaxRatio)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.entries+1 > t.budget.MaxEntries {
+		return fmt.Errorf("%s: more than %d entries in nested archives: %w", name, t.budget.MaxEntries, ErrBudget)
+	}
+	if t.expanded+size > t.budget.MaxExpanded {
+		return fmt.Errorf("%s: nested archives would expand past %d bytes: %w", name, t.budget.MaxExpanded, ErrBudget)
+	}
+	t.entries++
+	t.expanded += size
+	return nil
+}
