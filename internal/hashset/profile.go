@@ -18,8 +18,9 @@ type Profile struct {
 }
 
 type vocabulary struct {
-	names   map[int]string
-	aliases map[string]int // normalised name -> code
+	names     map[int]string
+	aliases   map[string]int // normalised name -> code
+	catPrefix bool           // names start "CAT-N" (Autopsy's DHS tags)
 }
 
 // The category codes of the US (and Default) profile.
@@ -69,6 +70,8 @@ var dhsVocabulary = newVocabulary(map[int]string{
 	"exemplar":      4,
 })
 
+func init() { dhsVocabulary.catPrefix = true }
+
 func newVocabulary(names map[int]string, aliases map[string]int) *vocabulary {
 	v := &vocabulary{names: names, aliases: map[string]int{}}
 	for code, name := range names {
@@ -112,8 +115,8 @@ func (p Profile) CategoryName(code int) (name string, ok bool) {
 }
 
 // CategoryCode returns the code of a category name (any case, spacing and
-// punctuation ignored; short forms such as "CAM" and Autopsy's "CAT-1"
-// prefixes accepted).
+// punctuation ignored; short forms such as "CAM" accepted, and under DHS
+// Autopsy's "CAT-1" prefixes).
 func (p Profile) CategoryCode(name string) (int, bool) {
 	if p.vocab == nil {
 		return 0, false
@@ -123,7 +126,7 @@ func (p Profile) CategoryCode(name string) (int, bool) {
 		return code, true
 	}
 	// "CAT-1: Child Exploitation (Illegal)" and "CAT-1".
-	if strings.HasPrefix(n, "cat") && len(n) >= 4 && n[3] >= '0' && n[3] <= '9' && (len(n) == 4 || n[4] < '0' || n[4] > '9') {
+	if p.vocab.catPrefix && strings.HasPrefix(n, "cat") && len(n) >= 4 && n[3] >= '0' && n[3] <= '9' && (len(n) == 4 || n[4] < '0' || n[4] > '9') {
 		code := int(n[3] - '0')
 		if _, ok := p.vocab.names[code]; ok {
 			return code, true
