@@ -150,3 +150,64 @@ type Link struct {
 	Time          time.Time
 	RowRef        string
 }
+
+// Chat kinds.
+const (
+	ChatGroup      = "group"
+	ChatDirect     = "direct"
+	ChatBroadcast  = "broadcast"
+	ChatStatus     = "status"
+	ChatNewsletter = "newsletter"
+)
+
+// Message types: the decoded names every extractor uses, whatever the
+// platform's own code for them. A code no table knows decodes to
+// "unknown(n)".
+const (
+	TypeText         = "text"
+	TypeImage        = "image"
+	TypeAudio        = "audio"
+	TypeVoice        = "voice"
+	TypeVideo        = "video"
+	TypeContact      = "contact"
+	TypeContacts     = "contacts"
+	TypeLocation     = "location"
+	TypeLiveLocation = "live-location"
+	TypeSystem       = "system"
+	TypeDocument     = "document"
+	TypeMissedCall   = "missed-call"
+	TypeCall         = "call"
+	TypeWaiting      = "waiting"
+	TypeGIF          = "gif"
+	TypeDeleted      = "deleted"
+	TypeAdminDeleted = "admin-deleted"
+	TypeSticker      = "sticker"
+	TypeInviteCard   = "invite-card"
+	TypeViewOnce     = "view-once"
+	TypePoll         = "poll"
+	TypeVideoNote    = "video-note"
+	TypeLinkPreview  = "link-preview"
+)
+
+// Group event actions: the decoded names every extractor uses.
+const (
+	ActionCreated          = "created"
+	ActionAdded            = "added"
+	ActionRemoved          = "removed"
+	ActionLeft             = "left"
+	ActionJoinedByLink     = "joined-by-link"
+	ActionJoinedByCard     = "joined-by-invite-card"
+	ActionJoinedCommunity  = "joined-from-community"
+	ActionLinkReset        = "link-reset"
+	ActionSubject          = "subject"
+	ActionDescription      = "description"
+	ActionIcon             = "icon"
+	ActionAdminPromoted    = "admin-promoted"
+	ActionAdminDemoted     = "admin-demoted"
+	ActionNumberChanged    = "number-changed"
+	ActionSettings         = "settings"
+	ActionEncryption       = "encryption"
+	ActionSecurityCode     = "security-code"
+	ActionDisappearing     = "disappearing-timer"
+	ActionBroadcastCreated = "broadcast-created"
+)
