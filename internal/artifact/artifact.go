@@ -28,6 +28,14 @@ type Extractor interface {
 	Extract(ctx context.Context, in *Input) error
 }
 
+// Prober is implemented by extractors that claim broadly from the head
+// (say, every SQLite database) and decide by looking inside: the intake
+// calls Probe on the scratch copy before opening an extraction record, and
+// skips the file quietly when it answers false.
+type Prober interface {
+	Probe(ctx context.Context, local string) (bool, error)
+}
+
 // HeadSize is how many leading bytes Claims is shown.
 const HeadSize = 4096
 
