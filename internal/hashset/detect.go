@@ -81,7 +81,7 @@ func detectText(b []byte) (Format, string) {
 	if bytes.HasPrefix(t, []byte(hashdeepMagic)) {
 		return Hashdeep, ""
 	}
-	line := firstLine(t)
+	line, rest := firstLine(t)
 	if line == "" {
 		return "", "only comments in the first 64 KiB"
 	}
@@ -113,6 +113,12 @@ func detectText(b []byte) (Format, string) {
 	if pdqLine.MatchString(trimmed) {
 		return PDQList, ""
 	}
+	// "hash,quality,id" over PDQ lines.
+	if f := strings.Split(trimmed, ","); len(f) >= 2 && pdqHeader(f) {
+		if next, _ := firstLine(rest); pdqLine.MatchString(strings.TrimSpace(next)) {
+			return PDQList, ""
+		}
+	}
 	if hash, _, err := parseSumLine(line); err == nil {
 		if f := sumFormat(len(hash)); f != "" {
 			return f, ""
@@ -125,8 +131,9 @@ func detectText(b []byte) (Format, string) {
 	return "", fmt.Sprintf("first line %q is none of the known forms", clip(line))
 }
 
-// firstLine returns the first line that is neither blank nor a comment.
-func firstLine(b []byte) string {
+// firstLine returns the first line that is neither blank nor a comment,
+// and what follows it.
+func firstLine(b []byte) (string, []byte) {
 	for len(b) > 0 {
 		var line []byte
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
@@ -136,10 +143,10 @@ func firstLine(b []byte) string {
 		}
 		line = bytes.TrimSuffix(line, []byte{'\r'})
 		if !skipLine(line) {
-			return string(line)
+			return string(line), b
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // splitCSVHeader splits a header line on its sniffed delimiter, dropping

@@ -22,9 +22,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Format names a hash-set file format.
@@ -265,7 +267,7 @@ func (r *run) setProfile(fromFile string) {
 }
 
 // readText dispatches the text formats.
-func (r *run) readText(f *os.File) error {
+func (r *run) readText(f io.Reader) error {
 	in, err := decodeText(f)
 	if err != nil {
 		return r.fileErr(err)
@@ -294,6 +296,7 @@ func (r *run) emit(unit string, e *Entry) error {
 	if !e.HasHash() && e.PhotoDNA == "" {
 		return r.bad(unit, e.Line, -1, errors.New("no hash (MD5, SHA-1, SHA-256, PDQ or PhotoDNA)"))
 	}
+	validText(e)
 	if e.PhotoDNA != "" {
 		if r.photoDNA.repeated(e, &r.meta) {
 			e.PhotoDNA = ""
@@ -344,6 +347,21 @@ func (r *run) warn(format string, args ...any) {
 		r.meta.Warnings = append(r.meta.Warnings, fmt.Sprintf(format, args...))
 	case r.warned == maxWarnings:
 		r.meta.Warnings = append(r.meta.Warnings, "more warnings not shown")
+	}
+}
+
+// validText replaces invalid UTF-8 in the free-text fields (sources are
+// not always UTF-8; NSRL v2 files are known not to be).
+func validText(e *Entry) {
+	for _, p := range []*string{&e.Series, &e.Tags, &e.Comments, &e.Name, &e.Ref, &e.PhotoDNA} {
+		if !utf8.ValidString(*p) {
+			*p = strings.ToValidUTF8(*p, "\uFFFD")
+		}
+	}
+	for i := range e.Extra {
+		if !utf8.ValidString(e.Extra[i].Value) {
+			e.Extra[i].Value = strings.ToValidUTF8(e.Extra[i].Value, "\uFFFD")
+		}
 	}
 }
 

@@ -270,7 +270,7 @@ func parseTime(s string) (time.Time, error) {
 	if m := netDate.FindStringSubmatch(s); m != nil {
 		ms, err := strconv.ParseInt(m[1], 10, 64)
 		if err == nil {
-			return time.UnixMilli(ms).UTC(), nil
+			return inRange(s, time.UnixMilli(ms).UTC())
 		}
 	}
 	if badOffsetZ.MatchString(s) {
@@ -278,14 +278,23 @@ func parseTime(s string) (time.Time, error) {
 	}
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
+			return inRange(s, t.UTC())
 		}
 	}
 	// Offsets without a colon (+0500) are common too.
 	if t, err := time.Parse("2006-01-02T15:04:05.999999999-0700", s); err == nil {
-		return t.UTC(), nil
+		return inRange(s, t.UTC())
 	}
 	return time.Time{}, fmt.Errorf("date %q: not a date format this reader knows", clip(s))
+}
+
+// inRange refuses dates outside years 1 to 9999, which RFC 3339 cannot
+// write.
+func inRange(s string, t time.Time) (time.Time, error) {
+	if t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, fmt.Errorf("date %q: year %d out of range", clip(s), t.Year())
+	}
+	return t, nil
 }
 
 var errLineTooLong = errors.New("line longer than 1 MiB")
