@@ -114,3 +114,57 @@ func (d Dihedral) Nearest(h Hash) (Transform, int) {
 	}
 	return best, bestD
 }
+
+// Variants derives the eight dihedral variants from a hash alone, for
+// queries against an index whose entries are known only by their hashes.
+// The transposing variant FlipPlus1 is exact. The others are estimates:
+// they negate half of the DCT coefficients, which moves the median, so the
+// exact variant is only computable from the image (DihedralImage). Each
+// estimate flips the bits of the negated coefficients, which is exact for
+// coefficients that are not between the old and the new median; on the
+// conformance images the estimates are within a few bits of the exact
+// variants (see TestVariantsEstimate).
+func Variants(h Hash) Dihedral {
+	var d Dihedral
+	for t := range d {
+		d[t] = variant(h, Transform(t))
+	}
+	return d
+}
+
+func variant(h Hash, t Transform) Hash {
+	var out Hash
+	for i := 0; i < 16; i++ {
+		for j := 0; j < 16; j++ {
+			bit := h.Bit(i*16 + j)
+			var negate, transpose bool
+			switch t {
+			case Rotate90:
+				negate, transpose = j&1 == 0, true
+			case Rotate180:
+				negate = (i+j)&1 == 1
+			case Rotate270:
+				negate, transpose = i&1 == 0, true
+			case FlipX:
+				negate = i&1 == 0
+			case FlipY:
+				negate = j&1 == 0
+			case FlipPlus1:
+				transpose = true
+			case FlipMinus1:
+				negate, transpose = (i+j)&1 == 1, true
+			}
+			if negate {
+				bit = !bit
+			}
+			k := i*16 + j
+			if transpose {
+				k = j*16 + i
+			}
+			if bit {
+				out[3-k/64] |= 1 << (uint(k) % 64)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,294 @@
+package pdq
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"image"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The conformance vectors live in the shared test data (outputs of the C++
+// reference, see its README.md): VIGIL_PDQ_TESTDATA or, from this
+// directory, ../../../shared/testdata/pdq.
+func testdataDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("VIGIL_PDQ_TESTDATA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "testdata", "pdq")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "expected", "pdq.csv")); err != nil {
+		t.Skipf("PDQ conformance vectors not found at %s (set VIGIL_PDQ_TESTDATA): %v", dir, err)
+	}
+	return dir
+}
+
+func readCSV(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []map[string]string
+	for _, r := range recs[1:] {
+		m := map[string]string{}
+		for i, k := range recs[0] {
+			m[k] = r[i]
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func hashFile(t *testing.T, path string) Result {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := HashReader(context.Background(), f, Limits{})
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return r
+}
+
+func mustParse(t *testing.T, s string) Hash {
+	t.Helper()
+	h, err := ParseHash(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// lossless reports whether the reference and Go decode the file to the same
+// pixels, so that the hash must be bit-identical.
+func lossless(path string) bool {
+	return !strings.HasSuffix(path, ".jpg")
+}
+
+func TestConformanceLossless(t *testing.T) {
+	dir := testdataDir(t)
+	want := readCSV(t, filepath.Join(dir, "expected", "pdq.csv"))
+	dih := map[string]map[string]string{}
+	for _, r := range readCSV(t, filepath.Join(dir, "expected", "pdqdih.csv")) {
+		dih[r["path"]] = r
+	}
+	n := 0
+	for _, w := range want {
+		path := w["path"]
+		if !lossless(path) {
+			continue
+		}
+		n++
+		t.Run(path, func(t *testing.T) {
+			got := hashFile(t, filepath.Join(dir, path))
+			if got.Hash.String() != w["hash"] || strconv.Itoa(got.Quality) != w["quality"] {
+				t.Errorf("got %s,%d want %s,%s (distance %d)", got.Hash, got.Quality, w["hash"], w["quality"],
+					Distance(got.Hash, mustParse(t, w["hash"])))
+			}
+			d, ok := dih[path]
+			if !ok {
+				t.Fatalf("no dihedral vector for %s", path)
+			}
+			for i, h := range got.Dihedral {
+				name := Transform(i).String()
+				if h.String() != d[name] {
+					t.Errorf("%s: got %s want %s", name, h, d[name])
+				}
+			}
+			if strconv.Itoa(got.Quality) != d["quality"] {
+				t.Errorf("dihedral quality: got %d want %s", got.Quality, d["quality"])
+			}
+		})
+	}
+	// decoded/ (9 PNGs); synthetic/: 16 PNGs, the GIF, the lossless WebP, the BMP.
+	if n < 28 {
+		t.Errorf("only %d lossless vectors found", n)
+	}
+}
+
+// JPEG: Go's decoder differs from libjpeg-turbo's (the inverse DCT), so
+// hashes can differ by a few bits. go-stdlib-decoder-distance.csv lists the
+// distances a port that converted Go's YCbCr with color.YCbCrToRGB saw.
+// This package converts as libjpeg does (its rounding and its "fancy"
+// chroma upsampling), which matches the reference's pixels much more
+// closely (TestJPEGPixelsMatchReference), and lowers most distances; the
+// remaining IDCT noise can still swap one pair of bits (distance 2) on a
+// file the baseline happened to hash exactly. So: per file, no more than
+// the baseline or one swapped pair; in total, no more than the baseline.
+func TestConformanceJPEG(t *testing.T) {
+	dir := testdataDir(t)
+	ref := map[string]string{}
+	for _, r := range readCSV(t, filepath.Join(dir, "expected", "pdq.csv")) {
+		ref[r["path"]] = r["hash"]
+	}
+	var total, baseline, n int
+	for _, r := range readCSV(t, filepath.Join(dir, "expected", "go-stdlib-decoder-distance.csv")) {
+		path := r["path"]
+		if lossless(path) {
+			continue
+		}
+		limit, err := strconv.Atoi(r["hamming_distance_go_stdlib_vs_reference"])
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		got := hashFile(t, filepath.Join(dir, path))
+		d := Distance(got.Hash, mustParse(t, ref[path]))
+		t.Logf("%s: distance %d (baseline %d), quality %d (reference %s)", path, d, limit, got.Quality, r["ref_quality"])
+		if d > max(limit, 2) {
+			t.Errorf("%s: distance %d to the reference, baseline %d", path, d, limit)
+		}
+		total += d
+		baseline += limit
+		n++
+	}
+	if n < 25 {
+		t.Errorf("only %d JPEG vectors found", n)
+	}
+	t.Logf("JPEG total distance %d over %d files (baseline %d)", total, n, baseline)
+	if total > baseline {
+		t.Errorf("JPEG total distance %d, baseline %d", total, baseline)
+	}
+}
+
+// The decoded/ PNGs hold the exact pixels the reference hashed for the
+// LabelMe JPEGs (ImageMagick + libjpeg-turbo). Go's decoding of the JPEG,
+// converted by this package, must give the same luma on nearly every pixel.
+func TestJPEGPixelsMatchReference(t *testing.T) {
+	dir := testdataDir(t)
+	for _, name := range []string{"q0003", "q0004", "q0122", "q0291", "q0746", "q1050", "q2821"} {
+		t.Run(name, func(t *testing.T) {
+			jpg := decodeFile(t, filepath.Join(dir, "threatexchange", "reg-test-input", "labelme-subset", name+".jpg"))
+			png := decodeFile(t, filepath.Join(dir, "decoded", name+".decoded.png"))
+			if jpg.Bounds() != png.Bounds() {
+				t.Fatalf("bounds %v and %v", jpg.Bounds(), png.Bounds())
+			}
+			a, b := lumaPlane(jpg), lumaPlane(png)
+			same := 0
+			for i := range a {
+				if a[i] == b[i] {
+					same++
+				}
+			}
+			frac := float64(same) / float64(len(a))
+			t.Logf("%.1f%% of luma values identical", 100*frac)
+			if frac < 0.95 {
+				t.Errorf("only %.1f%% of luma values identical to the reference's", 100*frac)
+			}
+		})
+	}
+}
+
+func decodeFile(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := Decode(context.Background(), f, Limits{})
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
+}
+
+// lumaPlane returns the luma plane the hash is computed from.
+func lumaPlane(img image.Image) []float32 {
+	s := new(scratch)
+	rows, cols := s.fill(img, fromAny)
+	return append([]float32(nil), s.luma[:rows*cols]...)
+}
+
+func readHashes(t *testing.T, path string) []Hash {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var hs []Hash
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		hs = append(hs, mustParse(t, strings.Fields(line)[0]))
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return hs
+}
+
+func TestNeedlesHaystack(t *testing.T) {
+	dir := testdataDir(t)
+	in := filepath.Join(dir, "threatexchange", "reg-test-input")
+	needles := readHashes(t, filepath.Join(in, "needles.txt"))
+	haystack := readHashes(t, filepath.Join(in, "haystack.txt"))
+	want := map[[2]int]int{}
+	for _, r := range readCSV(t, filepath.Join(dir, "expected", "needles-haystack-matches-d31.csv")) {
+		n, _ := strconv.Atoi(r["needle_index"])
+		h, _ := strconv.Atoi(r["haystack_index"])
+		d, _ := strconv.Atoi(r["distance"])
+		want[[2]int{n, h}] = d
+	}
+	got := map[[2]int]int{}
+	for i, n := range needles {
+		for j, h := range haystack {
+			if d := Distance(n, h); d <= 31 {
+				got[[2]int{i, j}] = d
+			}
+		}
+	}
+	if len(want) != 250 {
+		t.Errorf("expected file has %d pairs, README says 250", len(want))
+	}
+	for k, d := range want {
+		if g, ok := got[k]; !ok || g != d {
+			t.Errorf("pair %v: want distance %d, got %d (found %v)", k, d, g, ok)
+		}
+	}
+	for k, d := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("pair %v at distance %d is not expected", k, d)
+		}
+	}
+}
+
+// Variants estimates the dihedral hashes from a hash alone: FlipPlus1 is
+// exact, the others must stay near the exact variants the reference
+// computes from the image (for hashes of usable quality).
+func TestVariantsEstimate(t *testing.T) {
+	dir := testdataDir(t)
+	for _, r := range readCSV(t, filepath.Join(dir, "expected", "pdqdih.csv")) {
+		if q, _ := strconv.Atoi(r["quality"]); q < 50 {
+			continue
+		}
+		v := Variants(mustParse(t, r["orig"]))
+		for i, h := range v {
+			tr := Transform(i)
+			d := Distance(h, mustParse(t, r[tr.String()]))
+			limit := 24
+			if tr == Original || tr == FlipPlus1 {
+				limit = 0
+			}
+			if d > limit {
+				t.Errorf("%s %s: estimate %d bits from the exact variant", r["path"], tr, d)
+			}
+		}
+	}
+}

@@ -1,0 +1,261 @@
+package pdq
+
+import "image"
+
+// YCbCr to RGB, per sampled pixel, the way the reference's decoders do it.
+//
+// JPEG: ImageMagick reads JPEG through libjpeg(-turbo) with its defaults:
+// "fancy" chroma upsampling (a triangle filter, 3/4 of the nearer chroma
+// sample and 1/4 of the farther one in each subsampled direction, with
+// libjpeg's rounding biases) and the fixed-point YCbCr conversion of
+// jdcolor.c (16 fractional bits, rounding half up). Both are reproduced
+// here on Go's decoded planes; Go's own color.YCbCrToRGB rounds
+// differently and Go upsamples by repetition. What remains different is
+// the inverse DCT of Go's decoder (see doc.go).
+//
+// WebP (lossy): libwebp converts limited-range BT.601 YUV with its own
+// fixed-point formulas (14-bit coefficients, 6 fractional bits), which are
+// reproduced; its chroma upsampling is not (nearest sample is used).
+
+// jpegRGB converts one pixel as libjpeg's ycc_rgb_convert.
+func jpegRGB(y, cb, cr int32) (r, g, b uint8) {
+	cb -= 128
+	cr -= 128
+	return clamp8(y + (91881*cr+32768)>>16),
+		clamp8(y + (-22554*cb-46802*cr+32768)>>16),
+		clamp8(y + (116130*cb+32768)>>16)
+}
+
+// webpRGB converts one pixel as libwebp's VP8YuvToRgb.
+func webpRGB(y, u, v int32) (r, g, b uint8) {
+	hi := func(x, c int32) int32 { return (x * c) >> 8 }
+	return clip8webp(hi(y, 19077) + hi(v, 26149) - 14234),
+		clip8webp(hi(y, 19077) - hi(u, 6419) - hi(v, 13320) + 8708),
+		clip8webp(hi(y, 19077) + hi(u, 33050) - 17685)
+}
+
+func clip8webp(v int32) uint8 {
+	const mask = (256 << 6) - 1
+	if v&^mask == 0 {
+		return uint8(v >> 6)
+	}
+	if v < 0 {
+		return 0
+	}
+	return 255
+}
+
+func clamp8(v int32) uint8 {
+	if uint32(v) <= 255 {
+		return uint8(v)
+	}
+	if v < 0 {
+		return 0
+	}
+	return 255
+}
+
+// chroma knows how to find the (upsampled) chroma of any pixel of a
+// YCbCr image, relative to its Bounds().Min.
+type chroma struct {
+	m          *image.YCbCr
+	cw, ch     int  // chroma plane size in use: ceil(w/hs), ceil(h/vs)
+	hs, vs     int  // subsampling factors
+	fancyH     bool // libjpeg h2 fancy upsampling along rows
+	fancyV     bool // libjpeg v2 fancy upsampling along columns (with fancyH)
+	nearestAll bool // no fancy upsampling at all
+}
+
+func newChroma(m *image.YCbCr, fancy bool) chroma {
+	b := m.Rect
+	c := chroma{m: m, hs: 1, vs: 1}
+	switch m.SubsampleRatio {
+	case image.YCbCrSubsampleRatio422:
+		c.hs = 2
+	case image.YCbCrSubsampleRatio420:
+		c.hs, c.vs = 2, 2
+	case image.YCbCrSubsampleRatio440:
+		c.vs = 2
+	case image.YCbCrSubsampleRatio411:
+		c.hs = 4
+	case image.YCbCrSubsampleRatio410:
+		c.hs, c.vs = 4, 2
+	}
+	c.cw = (b.Dx() + c.hs - 1) / c.hs
+	c.ch = (b.Dy() + c.vs - 1) / c.vs
+	switch {
+	case !fancy:
+		c.nearestAll = true
+	case c.hs == 2 && c.vs == 2:
+		c.fancyH, c.fancyV = true, true
+	case c.hs == 2 && c.vs == 1:
+		c.fancyH = true
+	default:
+		c.nearestAll = true
+	}
+	return c
+}
+
+// cOffset is the offset of chroma sample (cx, cy) in Cb and Cr, with
+// (cx, cy) counted from the chroma sample of Bounds().Min.
+func (c *chroma) cOffset(cx, cy int) int {
+	b := c.m.Rect
+	return c.m.COffset(b.Min.X, b.Min.Y) + cy*c.m.CStride + cx
+}
+
+// at returns the upsampled Cb and Cr of pixel (x, y), relative to Min.
+// This general form serves the grey test; the luma loop below inlines
+// the same arithmetic with precomputed indices.
+func (c *chroma) at(x, y int) (cb, cr int32) {
+	if c.nearestAll {
+		o := c.cOffset(x/c.hs, y/c.vs)
+		return int32(c.m.Cb[o]), int32(c.m.Cr[o])
+	}
+	k, nk, xb := c.column(x)
+	if !c.fancyV {
+		o := c.cOffset(0, y)
+		return (3*int32(c.m.Cb[o+k]) + int32(c.m.Cb[o+nk]) + xb) >> 2,
+			(3*int32(c.m.Cr[o+k]) + int32(c.m.Cr[o+nk]) + xb) >> 2
+	}
+	m0, m1 := c.rows(y)
+	return fancy2(c.m.Cb, m0, m1, k, nk, xb), fancy2(c.m.Cr, m0, m1, k, nk, xb)
+}
+
+// column returns, for pixel column x, its chroma column k, the farther
+// neighbour nk (clamped to the plane: at the edges libjpeg's special cases
+// equal the general formula with nk = k), and the rounding bias.
+func (c *chroma) column(x int) (k, nk int, bias int32) {
+	k = x >> 1
+	if x&1 == 0 {
+		nk = max(k-1, 0)
+		bias = 1 // h2v1: (3a + b + 1) >> 2
+		if c.fancyV {
+			bias = 8 // h2v2: (3a + b + 8) >> 4
+		}
+	} else {
+		nk = min(k+1, c.cw-1)
+		bias = 2 // h2v1: (3a + b + 2) >> 2
+		if c.fancyV {
+			bias = 7 // h2v2: (3a + b + 7) >> 4
+		}
+	}
+	return k, nk, bias
+}
+
+// rows returns the offsets of the nearer and farther chroma rows of pixel
+// row y (h2v2), the farther one clamped to the plane as libjpeg's context
+// rows replicate the first and last rows.
+func (c *chroma) rows(y int) (near, far int) {
+	m := y >> 1
+	mv := max(m-1, 0)
+	if y&1 == 1 {
+		mv = min(m+1, c.ch-1)
+	}
+	return c.cOffset(0, m), c.cOffset(0, mv)
+}
+
+// fancy2 is libjpeg's h2v2 fancy upsampling of one sample: column sums of
+// 3 x nearer row + farther row, then 3 x nearer column sum + farther one.
+func fancy2(p []byte, near, far, k, nk int, bias int32) int32 {
+	a := 3*int32(p[near+k]) + int32(p[far+k])
+	b := 3*int32(p[near+nk]) + int32(p[far+nk])
+	return (3*a + b + bias) >> 4
+}
+
+// fillYCbCr converts the sampled pixels of a YCbCr image.
+func (s *scratch) fillYCbCr(m *image.YCbCr, src source, plane []float32, cols int) {
+	c := newChroma(m, src != fromWebP)
+	conv := jpegRGB
+	if src == fromWebP {
+		conv = webpRGB
+	}
+	isGrey := src != fromBMP && s.yccGrey(m, &c, conv)
+	b := m.Rect
+	y0 := m.YOffset(b.Min.X, b.Min.Y)
+	if isGrey {
+		// R = G = B everywhere: the reference's grey path, luma = R.
+		for y, sy := range s.rgb.ys {
+			row := m.Y[y0+sy*m.YStride:]
+			out := plane[y*cols : (y+1)*cols]
+			for x, sx := range s.rgb.xs {
+				cb, cr := c.at(sx, sy)
+				r, _, _ := conv(int32(row[sx]), cb, cr)
+				out[x] = grey[r]
+			}
+		}
+		return
+	}
+	switch {
+	case c.fancyV:
+		s.fillYCbCr420(m, &c, plane, cols)
+	default:
+		for y, sy := range s.rgb.ys {
+			row := m.Y[y0+sy*m.YStride:]
+			out := plane[y*cols : (y+1)*cols]
+			for x, sx := range s.rgb.xs {
+				cb, cr := c.at(sx, sy)
+				r, g, bb := conv(int32(row[sx]), cb, cr)
+				out[x] = lumaRGB(r, g, bb)
+			}
+		}
+	}
+}
+
+// fillYCbCr420 is the common JPEG case (4:2:0 with fancy upsampling) with
+// the per-column chroma indices computed once.
+func (s *scratch) fillYCbCr420(m *image.YCbCr, c *chroma, plane []float32, cols int) {
+	b := m.Rect
+	y0 := m.YOffset(b.Min.X, b.Min.Y)
+	xs := s.rgb.xs
+	s.rgb.cx = growInts(s.rgb.cx, 3*len(xs))
+	idx := s.rgb.cx
+	for x, sx := range xs {
+		k, nk, bias := c.column(sx)
+		idx[3*x], idx[3*x+1], idx[3*x+2] = k, nk, int(bias)
+	}
+	for y, sy := range s.rgb.ys {
+		row := m.Y[y0+sy*m.YStride:]
+		near, far := c.rows(sy)
+		cbn, cbf := m.Cb[near:], m.Cb[far:]
+		crn, crf := m.Cr[near:], m.Cr[far:]
+		out := plane[y*cols : (y+1)*cols]
+		for x, sx := range xs {
+			k, nk, bias := idx[3*x], idx[3*x+1], int32(idx[3*x+2])
+			cb := (3*(3*int32(cbn[k])+int32(cbf[k])) + 3*int32(cbn[nk]) + int32(cbf[nk]) + bias) >> 4
+			cr := (3*(3*int32(crn[k])+int32(crf[k])) + 3*int32(crn[nk]) + int32(crf[nk]) + bias) >> 4
+			r, g, bb := jpegRGB(int32(row[sx]), cb, cr)
+			out[x] = lumaRGB(r, g, bb)
+		}
+	}
+}
+
+// yccGrey reports whether every pixel converts to R=G=B. A pixel whose
+// upsampled chroma is (128, 128) always does, and upsampled chroma can
+// only differ from 128 near a chroma sample that does; so only the pixels
+// around such samples are converted, and the first that is not grey ends
+// the test (at once, for a colour photograph).
+func (s *scratch) yccGrey(m *image.YCbCr, c *chroma, conv func(y, cb, cr int32) (uint8, uint8, uint8)) bool {
+	b := m.Rect
+	w, h := b.Dx(), b.Dy()
+	y0 := m.YOffset(b.Min.X, b.Min.Y)
+	for cy := 0; cy < c.ch; cy++ {
+		o := c.cOffset(0, cy)
+		cbRow, crRow := m.Cb[o:o+c.cw], m.Cr[o:o+c.cw]
+		for cx := range cbRow {
+			if cbRow[cx] == 128 && crRow[cx] == 128 {
+				continue
+			}
+			// Pixels whose upsampling reads this sample.
+			for y := max(cy*c.vs-c.vs+1, 0); y < min((cy+2)*c.vs, h); y++ {
+				for x := max(cx*c.hs-c.hs+1, 0); x < min((cx+2)*c.hs, w); x++ {
+					cb, cr := c.at(x, y)
+					r, g, bb := conv(int32(m.Y[y0+y*m.YStride+x]), cb, cr)
+					if r != g || r != bb {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return true
+}
