@@ -1,0 +1,5 @@
+package intake
+
+import "syscall"
+
+const oNoATime = syscall.O_NOATIME

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package intake
+
+const oNoATime = 0
