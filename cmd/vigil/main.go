@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"vigil/internal/caseio"
+	"vigil/internal/intake"
 )
 
 // exitError carries an exit status without printing anything more.
@@ -31,6 +32,9 @@ func main() {
 	case err == nil:
 	case errors.As(err, &ee):
 		os.Exit(ee.code)
+	case errors.Is(err, intake.ErrInterrupted) || errors.Is(err, context.Canceled):
+		fmt.Fprintln(os.Stderr, "vigil:", err)
+		os.Exit(130)
 	default:
 		fmt.Fprintln(os.Stderr, "vigil:", err)
 		os.Exit(2)
