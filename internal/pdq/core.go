@@ -220,41 +220,51 @@ func rowSums(in, raw []float32, nl, n, w int) {
 		}
 		oi++
 	}
-	if nl == lanes {
-		// The common case, unrolled by hand: eight independent sums.
+	if nl == lanes && ri < n {
+		// The common case, unrolled by hand: eight independent sums over
+		// the full-window phase, where output oi adds sample ri = oi+half-1
+		// and subtracts sample li = ri-w. Slicing every operand to the
+		// same length lets the compiler drop the bounds checks.
+		m := n - ri
 		s0, s1, s2, s3, s4, s5, s6, s7 := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
-		r0, r1, r2, r3 := in[0*n:1*n], in[1*n:2*n], in[2*n:3*n], in[3*n:4*n]
-		r4, r5, r6, r7 := in[4*n:5*n], in[5*n:6*n], in[6*n:7*n], in[7*n:8*n]
-		o0, o1, o2, o3 := raw[0*n:1*n], raw[1*n:2*n], raw[2*n:3*n], raw[3*n:4*n]
-		o4, o5, o6, o7 := raw[4*n:5*n], raw[5*n:6*n], raw[6*n:7*n], raw[7*n:8*n]
-		for ; ri < n; ri++ {
-			s0 += r0[ri]
-			s1 += r1[ri]
-			s2 += r2[ri]
-			s3 += r3[ri]
-			s4 += r4[ri]
-			s5 += r5[ri]
-			s6 += r6[ri]
-			s7 += r7[ri]
-			s0 -= r0[li]
-			s1 -= r1[li]
-			s2 -= r2[li]
-			s3 -= r3[li]
-			s4 -= r4[li]
-			s5 -= r5[li]
-			s6 -= r6[li]
-			s7 -= r7[li]
-			o0[oi] = s0
-			o1[oi] = s1
-			o2[oi] = s2
-			o3[oi] = s3
-			o4[oi] = s4
-			o5[oi] = s5
-			o6[oi] = s6
-			o7[oi] = s7
-			li++
-			oi++
+		add := func(l int) []float32 { return in[l*n+ri : l*n+ri+m] }
+		sub := func(l int) []float32 { return in[l*n+li : l*n+li+m] }
+		dst := func(l int) []float32 { return raw[l*n+oi : l*n+oi+m] }
+		a0, a1, a2, a3, a4, a5, a6, a7 := add(0), add(1), add(2), add(3), add(4), add(5), add(6), add(7)
+		b0, b1, b2, b3, b4, b5, b6, b7 := sub(0), sub(1), sub(2), sub(3), sub(4), sub(5), sub(6), sub(7)
+		o0, o1, o2, o3, o4, o5, o6, o7 := dst(0), dst(1), dst(2), dst(3), dst(4), dst(5), dst(6), dst(7)
+		for k := range a0 {
+			_, _, _, _, _, _, _ = a1[k], a2[k], a3[k], a4[k], a5[k], a6[k], a7[k]
+			_, _, _, _, _, _, _, _ = b0[k], b1[k], b2[k], b3[k], b4[k], b5[k], b6[k], b7[k]
+			_, _, _, _, _, _, _, _ = o0[k], o1[k], o2[k], o3[k], o4[k], o5[k], o6[k], o7[k]
+			s0 += a0[k]
+			s1 += a1[k]
+			s2 += a2[k]
+			s3 += a3[k]
+			s4 += a4[k]
+			s5 += a5[k]
+			s6 += a6[k]
+			s7 += a7[k]
+			s0 -= b0[k]
+			s1 -= b1[k]
+			s2 -= b2[k]
+			s3 -= b3[k]
+			s4 -= b4[k]
+			s5 -= b5[k]
+			s6 -= b6[k]
+			s7 -= b7[k]
+			o0[k] = s0
+			o1[k] = s1
+			o2[k] = s2
+			o3[k] = s3
+			o4[k] = s4
+			o5[k] = s5
+			o6[k] = s6
+			o7[k] = s7
 		}
+		ri += m
+		li += m
+		oi += m
 		s = [lanes]float32{s0, s1, s2, s3, s4, s5, s6, s7}
 	} else {
 		for ; ri < n; ri++ {
