@@ -12,6 +12,7 @@ type Tracker struct {
 	mu       sync.Mutex
 	entries  int64
 	expanded int64
+	top      bool // made by Open for a file source: images charge nothing
 }
 
 // NewTracker returns a tracker for b; zero fields of b take DefaultBudget's.
@@ -42,6 +43,36 @@ func (t *Tracker) Budget() Budget { return t.budget }
 // to size bytes from compressed bytes (0 when unknown). It refuses the entry
 // when it alone, or the total so far, exceeds the budget.
 func (t *Tracker) Charge(name string, size, compressed int64) error {
+	if err := t.check(name, size, compressed); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.countLocked(name); err != nil {
+		return err
+	}
+	return t.expandLocked(name, size)
+}
+
+// countEntry accounts for one entry listed in an archive's index, before
+// anything of it is read.
+func (t *Tracker) countEntry(name string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.countLocked(name)
+}
+
+// chargeBytes accounts for reading an entry already counted by countEntry.
+func (t *Tracker) chargeBytes(name string, size, compressed int64) error {
+	if err := t.check(name, size, compressed); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.expandLocked(name, size)
+}
+
+func (t *Tracker) check(name string, size, compressed int64) error {
 	if size < 0 {
 		return fmt.Errorf("%s: negative size %d", name, size)
 	}
@@ -52,15 +83,21 @@ func (t *Tracker) Charge(name string, size, compressed int64) error {
 		return fmt.Errorf("%s: expands %d bytes to %d (ratio %.0f): %w (max ratio %.0f)", name, compressed, size,
 			float64(size)/float64(compressed), ErrBudget, t.budget.MaxRatio)
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	return nil
+}
+
+func (t *Tracker) countLocked(name string) error {
 	if t.entries+1 > t.budget.MaxEntries {
 		return fmt.Errorf("%s: more than %d entries in nested archives: %w", name, t.budget.MaxEntries, ErrBudget)
 	}
+	t.entries++
+	return nil
+}
+
+func (t *Tracker) expandLocked(name string, size int64) error {
 	if t.expanded+size > t.budget.MaxExpanded {
 		return fmt.Errorf("%s: nested archives would expand past %d bytes: %w", name, t.budget.MaxExpanded, ErrBudget)
 	}
-	t.entries++
 	t.expanded += size
 	return nil
 }

@@ -32,7 +32,8 @@ type Meta struct {
 	ATime, CTime, BTime time.Time // zero when the format does not record it
 	Deleted             bool      // recovered from unallocated directory entries
 	Inode               uint64
-	LinkTarget          string // for symbolic links (never followed)
+	LinkTarget          string // for symbolic links (never followed) and tar hard links
+	StoredName          string // the name as the archive or image stored it, when it had to be cleaned
 }
 
 // MetaOf returns the Meta of an entry, or nil.
