@@ -13,7 +13,7 @@ import (
 
 // fakePhotoDNA is 144 made-up bytes, in base64 and hex.
 func fakePhotoDNA(i int) (b64, hx string) {
-	b := bytes.Repeat([]byte{byte(i), byte(i >> 8), 0x5a}, 48)
+	b := bytes.Repeat([]byte{byte(i), byte(i >> 8), byte(i>>16) ^ 0x5a}, 48)
 	return base64.StdEncoding.EncodeToString(b), strings.ToUpper(hex.EncodeToString(b))
 }
 
