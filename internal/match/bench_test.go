@@ -366,4 +366,3 @@ func BenchmarkCache(b *testing.B) {
 		})
 	}
 }
-
