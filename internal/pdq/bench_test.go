@@ -26,7 +26,7 @@ func photoLike(w, h int, seed uint64) *image.RGBA {
 			if (x/97+y/61)%4 == 0 {
 				base = 1 - base
 			}
-			n := r.NormFloat64() * 0.06
+			n := r.NormFloat64() * 0.022
 			img.SetRGBA(x, y, color.RGBA{
 				clampUnit(base + n), clampUnit(base*0.8 + 0.2*u + n), clampUnit(1 - base*0.7 + n), 255,
 			})
