@@ -80,6 +80,14 @@ type ArtifactBatch struct {
 	Links      []Link
 }
 
+// OwnerJID stands, in a batch, for the owner of the artifact's device when
+// the source does not say who that is (a msgstore.db whose own messages
+// carry no sender): the store resolves it to the device's owner account,
+// or to a placeholder account ("owner:<device label>") that is merged
+// into the owner's real account as soon as a source names it
+// (Account.Owner with a JID).
+const OwnerJID = "owner:"
+
 // Account is an identity as one source describes it.
 type Account struct {
 	JID        string   // phone JID, LID JID, or "name:…" for export-only names

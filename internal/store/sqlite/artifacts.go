@@ -166,21 +166,32 @@ func (s *Store) FinishArtifact(ctx context.Context, id int64, status string, cou
 	default:
 		return fmt.Errorf("artifact %d: status %q: use complete, failed or interrupted", id, status)
 	}
-	if counts == nil {
-		counts = map[string]int64{}
-	}
 	if warnings == nil {
 		warnings = []string{}
-	}
-	cj, err := json.Marshal(counts)
-	if err != nil {
-		return err
 	}
 	wj, err := json.Marshal(warnings)
 	if err != nil {
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx, rec recorder) error {
+		// What the extraction stored, counted here: extractors report only
+		// what the store cannot see.
+		var msgs, media, events, links int64
+		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM message WHERE artifact_id = ?1),
+			(SELECT count(*) FROM message WHERE artifact_id = ?1 AND media_sha256 IS NOT NULL),
+			(SELECT count(*) FROM event WHERE artifact_id = ?1),
+			(SELECT count(*) FROM invite_link WHERE artifact_id = ?1)`, id).Scan(&msgs, &media, &events, &links); err != nil {
+			return fmt.Errorf("artifact %d: %w", id, err)
+		}
+		all := map[string]int64{"messages": msgs, "media": media, "events": events, "links": links}
+		for k, v := range counts {
+			all[k] = v
+		}
+		counts = all
+		cj, err := json.Marshal(counts)
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE artifact SET status = ?, counts = ?, warnings = ?, finished = ? WHERE id = ?`,
 			status, string(cj), string(wj), fmtTime(s.now()), id)
 		if err != nil {
@@ -413,6 +424,9 @@ func (w *batchWriter) findAccount(key string, j phone.JID, isJID bool) (int64, e
 // account returns the row of an identity, creating a bare one when it is
 // new, and records that this device saw it.
 func (w *batchWriter) account(jid string) (int64, error) {
+	if strings.TrimSpace(jid) == store.OwnerJID {
+		return w.owner()
+	}
 	key, j, isJID := normJID(jid)
 	if key == "" {
 		return 0, nil
@@ -441,6 +455,48 @@ func (w *batchWriter) account(jid string) (int64, error) {
 		w.pending.accounts[key] = id
 	}
 	return id, w.sawAccount(id)
+}
+
+// owner returns the account of the device's owner, creating a
+// placeholder when no source has named the owner yet.
+func (w *batchWriter) owner() (int64, error) {
+	key := store.OwnerJID + strconv.FormatInt(w.device, 10)
+	if id, ok := w.cachedAccount(key); ok {
+		return id, nil
+	}
+	var owner sql.NullInt64
+	var label string
+	if err := w.tx.QueryRowContext(w.ctx, `SELECT owner_account_id, label FROM device WHERE id = ?`, w.device).Scan(&owner, &label); err != nil {
+		return 0, fmt.Errorf("device %d: %w", w.device, err)
+	}
+	if owner.Valid {
+		w.pending.accounts[key] = owner.Int64
+		return owner.Int64, nil
+	}
+	pkey := store.OwnerJID + label
+	id, err := w.findAccount(pkey, phone.JID{}, false)
+	if err != nil {
+		return 0, err
+	}
+	if id == 0 {
+		res, err := w.tx.ExecContext(w.ctx, `INSERT INTO account (jid) VALUES (?)`, pkey)
+		if err != nil {
+			return 0, fmt.Errorf("owner of %s: %w", label, err)
+		}
+		id, _ = res.LastInsertId()
+	}
+	if err := w.sawAccount(id); err != nil {
+		return 0, err
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `UPDATE account_device SET owner = 1, basis = 'placeholder' WHERE account_id = ? AND device_id = ?`, id, w.device); err != nil {
+		return 0, err
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `UPDATE device SET owner_account_id = ?, owner_basis = 'placeholder' WHERE id = ?`, id, w.device); err != nil {
+		return 0, err
+	}
+	w.pending.accounts[key] = id
+	w.pending.accounts[pkey] = id
+	return id, nil
 }
 
 func (w *batchWriter) sawAccount(id int64) error {
@@ -478,7 +534,9 @@ func (w *batchWriter) describeAccount(a store.Account) error {
 	}
 	var id int64
 	var err error
-	if lid != "" && (!isJID || j.Kind() == phone.KindPerson) {
+	if key == store.OwnerJID {
+		id, err = w.owner()
+	} else if lid != "" && (!isJID || j.Kind() == phone.KindPerson) {
 		id, err = w.mapLID(key, j, isJID, lid)
 	} else {
 		id, err = w.account(key)
@@ -509,17 +567,41 @@ func (w *batchWriter) describeAccount(a store.Account) error {
 			}
 		}
 	}
-	if a.Owner {
-		if _, err := w.tx.ExecContext(w.ctx, `UPDATE account_device SET owner = 1, basis = ? WHERE account_id = ? AND device_id = ?`,
-			a.OwnerBasis, id, w.device); err != nil {
-			return err
-		}
-		if _, err := w.tx.ExecContext(w.ctx, `UPDATE device SET owner_account_id = ?, owner_basis = ? WHERE id = ?`,
-			id, a.OwnerBasis, w.device); err != nil {
+	if a.Owner && key != store.OwnerJID {
+		if err := w.setOwner(id, key, a.OwnerBasis); err != nil {
 			return err
 		}
 	}
 	w.line("a", key, lid, a.Phone, a.Country, strings.Join(a.Names, "\x01"), strconv.FormatBool(a.Owner))
+	return nil
+}
+
+// setOwner records that account id (key) owns the device. A placeholder
+// owner made before is merged into it; an owner already named stays the
+// device's first owner (a phone may run WhatsApp and WhatsApp Business
+// under two numbers: both are marked owners of the device).
+func (w *batchWriter) setOwner(id int64, key, basis string) error {
+	var cur sql.NullInt64
+	var curJID sql.NullString
+	if err := w.tx.QueryRowContext(w.ctx, `SELECT d.owner_account_id, a.jid FROM device d LEFT JOIN account a ON a.id = d.owner_account_id
+		WHERE d.id = ?`, w.device).Scan(&cur, &curJID); err != nil {
+		return fmt.Errorf("device %d: %w", w.device, err)
+	}
+	if cur.Valid && cur.Int64 != id && strings.HasPrefix(curJID.String, store.OwnerJID) {
+		if err := w.mergeAccounts(cur.Int64, id, "the owner of the device is "+key); err != nil {
+			return err
+		}
+		cur.Valid = false
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `UPDATE account_device SET owner = 1, basis = ? WHERE account_id = ? AND device_id = ?`,
+		basis, id, w.device); err != nil {
+		return err
+	}
+	if !cur.Valid || cur.Int64 == id {
+		if _, err := w.tx.ExecContext(w.ctx, `UPDATE device SET owner_account_id = ?, owner_basis = ? WHERE id = ?`, id, basis, w.device); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

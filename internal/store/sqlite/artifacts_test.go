@@ -686,3 +686,51 @@ func TestMatchPath(t *testing.T) {
 		}
 	}
 }
+
+func TestArtifactOwnerPlaceholder(t *testing.T) {
+	h := newArtHarness(t)
+	d := h.device("PHONE-ES")
+	// msgstore.db first: its own messages have no sender JID.
+	h.extract(d, "msgstore.db", hashOf("m"), store.ArtifactBatch{
+		Accounts: []store.Account{{JID: store.OwnerJID, Names: []string{"Ana"}, NameBasis: "props"}},
+		Members:  []store.Member{{ChatJID: groupA, AccountJID: store.OwnerJID, Role: store.RoleAdmin, Current: true}},
+		Messages: []store.Message{{RowRef: "message:2", ChatJID: groupA, SenderJID: store.OwnerJID, FromMe: true, Time: at(1), Type: "text"}},
+	})
+	accs := h.accounts(store.AccountQuery{})
+	if len(accs) != 1 || accs[0].JID != "owner:PHONE-ES" || !reflect.DeepEqual(accs[0].OwnerOf, []string{"PHONE-ES"}) {
+		t.Fatalf("placeholder owner: %+v", accs)
+	}
+	// The preferences file names the owner: the placeholder becomes it.
+	h.extract(d, "prefs.xml", hashOf("p"), store.ArtifactBatch{
+		Accounts: []store.Account{{JID: jidES, Owner: true, OwnerBasis: "preferences", Names: []string{"Ana G."}}},
+	})
+	accs = h.accounts(store.AccountQuery{})
+	if len(accs) != 1 || accs[0].JID != jidES || !reflect.DeepEqual(accs[0].Names, []string{"Ana", "Ana G."}) ||
+		!reflect.DeepEqual(accs[0].OwnerOf, []string{"PHONE-ES"}) {
+		t.Fatalf("owner after the preferences: %+v", accs)
+	}
+	if m := h.messages(store.MessageQuery{}); *m[0].Sender != jidES {
+		t.Errorf("own message sender %s", *m[0].Sender)
+	}
+	if ms := h.members(store.MemberQuery{}); len(ms) != 1 || ms[0].Account != jidES || ms[0].Role != "admin" {
+		t.Errorf("members %+v", ms)
+	}
+	var basis string
+	h.s.r.QueryRow(`SELECT owner_basis FROM device WHERE id = ?`, d.ID).Scan(&basis)
+	if basis != "preferences" {
+		t.Errorf("owner basis %q", basis)
+	}
+	// Known owner first: OwnerJID resolves to it directly.
+	d2 := h.device("PHONE-CO")
+	h.extract(d2, "prefs.xml", hashOf("p2"), store.ArtifactBatch{Accounts: []store.Account{{JID: jidCO, Owner: true, OwnerBasis: "preferences"}}})
+	h.extract(d2, "msgstore.db", hashOf("m2"), store.ArtifactBatch{
+		Messages: []store.Message{{RowRef: "message:2", ChatJID: groupA, SenderJID: store.OwnerJID, FromMe: true, Time: at(1), Type: "text"}},
+	})
+	if m := h.messages(store.MessageQuery{Device: "PHONE-CO"}); len(m) != 1 || *m[0].Sender != jidCO {
+		t.Errorf("PHONE-CO own message: %+v", m)
+	}
+	if n := h.count(`SELECT count(*) FROM account WHERE jid LIKE 'owner:%'`); n != 0 {
+		t.Errorf("%d placeholders left", n)
+	}
+	verifyChain(t, h.s)
+}
