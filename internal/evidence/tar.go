@@ -61,7 +61,7 @@ func openTar(r io.ReaderAt, size int64, kind string, t *Tracker) (src Source, er
 				n.openErr = fmt.Errorf("hard link to %q, which is not an earlier regular file of the archive", hdr.Linkname)
 			}
 		case !n.mode.IsRegular():
-		case hdr.Size < 0 || hdr.Size > size && !sparse:
+		case hdr.Size < 0:
 			n.openErr = fmt.Errorf("declared size %d", hdr.Size)
 		case !sparse && dataStart+hdr.Size > size:
 			n.openErr = fmt.Errorf("declares %d bytes but the archive ends %d bytes after its start: %w", hdr.Size, size-dataStart, io.ErrUnexpectedEOF)

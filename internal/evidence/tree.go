@@ -300,8 +300,26 @@ func (f *entryFile) Read(p []byte) (int, error) {
 	}
 	if err == nil && f.off >= f.size {
 		err = io.EOF
+		if f.ra == nil {
+			err = f.checkEnd()
+		}
 	}
 	return n, err
+}
+
+// checkEnd reads past the declared size of a sequential entry: an entry
+// that holds more than it declares is reported (and a zip entry's CRC-32
+// is checked, which archive/zip does at the end of the data).
+func (f *entryFile) checkEnd() error {
+	var probe [1]byte
+	n, err := f.r.Read(probe[:])
+	switch {
+	case n > 0:
+		return fmt.Errorf("%s holds more than its declared %d bytes: %w", f.info.Name(), f.size, errCorrupt)
+	case err == nil || err == io.EOF:
+		return io.EOF
+	}
+	return err
 }
 
 func (f *entryFile) Close() error {
