@@ -22,8 +22,15 @@ import (
 	"vigil/internal/store"
 )
 
-// ImageHasher computes a perceptual hash (PDQ) of an encoded image.
-type ImageHasher func(data []byte) (hash string, quality int, err error)
+// ImageHash is the perceptual hash of an image.
+type ImageHash struct {
+	PDQ      string // 64 hex digits
+	Quality  int    // 0 to 100
+	Dihedral string // the eight dihedral hashes, comma-separated ("" if not computed)
+}
+
+// ImageHasher computes the perceptual hash (PDQ) of an encoded image.
+type ImageHasher func(ctx context.Context, data []byte) (ImageHash, error)
 
 // Options tune an ingest.
 type Options struct {

@@ -181,12 +181,12 @@ func TestEXIFAndKinds(t *testing.T) {
 	st := testStore(t)
 	hashed := 0
 	_, err := Ingest(context.Background(), st, Request{Device: store.Device{Label: "CAM"}, Sources: []string{ev}},
-		Options{ScratchDir: t.TempDir(), ImageHasher: func(data []byte) (string, int, error) {
+		Options{ScratchDir: t.TempDir(), ImageHasher: func(_ context.Context, data []byte) (ImageHash, error) {
 			hashed++
 			if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
-				return "", 0, err
+				return ImageHash{}, err
 			}
-			return strings.Repeat("ab", 32), 77, nil
+			return ImageHash{PDQ: strings.Repeat("ab", 32), Quality: 77}, nil
 		}})
 	if err != nil {
 		t.Fatal(err)

@@ -425,10 +425,10 @@ func (w *worker) process(ctx context.Context, t task) (result, bool) {
 		case !keepWhole:
 			c.Error = fmt.Sprintf("pdq: image of %d bytes is larger than the %d-byte limit", size, p.o.MaxImageBytes)
 		default:
-			if h, q, err := p.o.ImageHasher(w.whole); err != nil {
+			if h, err := p.o.ImageHasher(ctx, w.whole); err != nil {
 				c.Error = "pdq: " + err.Error()
 			} else {
-				c.PDQ, c.PDQQuality = h, q
+				c.PDQ, c.PDQQuality, c.PDQDihedral = h.PDQ, h.Quality, h.Dihedral
 			}
 		}
 	}

@@ -116,9 +116,12 @@ type Content struct {
 	Kind       string `json:"kind,omitempty"`
 	PDQ        string `json:"pdq,omitempty"`
 	PDQQuality int    `json:"pdq_quality"` // -1 when no PDQ
-	EXIF       *EXIF  `json:"exif"`
-	Error      string `json:"error,omitempty"` // analysis error (not a read error)
-	Origin     string `json:"origin"`          // "file" or "chat"
+	// PDQDihedral holds the eight dihedral hashes (orig, rot90, rot180,
+	// rot270, flipx, flipy, flipplus1, flipminus1), comma-separated.
+	PDQDihedral string `json:"pdq_dihedral,omitempty"`
+	EXIF        *EXIF  `json:"exif"`
+	Error       string `json:"error,omitempty"` // analysis error (not a read error)
+	Origin      string `json:"origin"`          // "file" or "chat"
 }
 
 // EXIF is what Vigil keeps of an image's EXIF metadata.

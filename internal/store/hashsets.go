@@ -10,9 +10,11 @@ import (
 type HashSets interface {
 	// ImportHashSet creates set s and fills it with the entries that
 	// entries yields, in one transaction: any error (from entries or the
-	// store) leaves the store as it was. A set whose file (by SHA-256) was
-	// imported before is returned unchanged with added false.
-	ImportHashSet(ctx context.Context, s HashSet, entries func(add func(HashEntry) error) error) (set HashSet, added bool, err error)
+	// store) leaves the store as it was. entries may complete the set's
+	// Version, Profile and Shape, known only once its file is read. A set
+	// whose file (by SHA-256) was imported before is returned unchanged
+	// with added false.
+	ImportHashSet(ctx context.Context, s HashSet, entries func(set *HashSet, add func(HashEntry) error) error) (set HashSet, added bool, err error)
 	// HashSets lists the imported sets.
 	HashSets(ctx context.Context) ([]HashSet, error)
 	// HashSet returns the set with the given name (or numeric id).

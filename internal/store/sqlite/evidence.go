@@ -259,8 +259,8 @@ func (s *Store) RecordedPaths(ctx context.Context, sourceID int64, fn func(path,
 	return rows.Err()
 }
 
-const contentUpsert = `INSERT INTO content (sha256, md5, sha1, size, mime, kind, pdq, pdq_quality, exif, error, origin)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const contentUpsert = `INSERT INTO content (sha256, md5, sha1, size, mime, kind, pdq, pdq_quality, exif, error, origin, pdq_dihedral)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (sha256) DO UPDATE SET
 		md5 = coalesce(content.md5, excluded.md5),
 		sha1 = coalesce(content.sha1, excluded.sha1),
@@ -269,6 +269,7 @@ const contentUpsert = `INSERT INTO content (sha256, md5, sha1, size, mime, kind,
 		kind = CASE WHEN content.origin = 'chat' AND excluded.origin = 'file' OR content.kind = '' THEN excluded.kind ELSE content.kind END,
 		pdq = coalesce(content.pdq, excluded.pdq),
 		pdq_quality = coalesce(content.pdq_quality, excluded.pdq_quality),
+		pdq_dihedral = coalesce(content.pdq_dihedral, excluded.pdq_dihedral),
 		exif = coalesce(content.exif, excluded.exif),
 		error = coalesce(content.error, excluded.error),
 		origin = CASE WHEN excluded.origin = 'file' THEN 'file' ELSE content.origin END`
@@ -295,7 +296,7 @@ func contentArgs(c store.Content) ([]any, error) {
 		size = -1
 	}
 	return []any{c.SHA256, nullString(c.MD5), nullString(c.SHA1), size, c.MIME, c.Kind, nullString(c.PDQ), q, exif,
-		nullString(c.Error), origin}, nil
+		nullString(c.Error), origin, nullString(c.PDQDihedral)}, nil
 }
 
 // WriteBatch stores intake results with their audit record.
@@ -371,7 +372,7 @@ func (s *Store) SetContentAnalysis(ctx context.Context, cs []store.Content) erro
 	}
 	return s.write(ctx, func(tx *sql.Tx, rec recorder) error {
 		stmt, err := tx.PrepareContext(ctx, `UPDATE content SET pdq = coalesce(pdq, ?), pdq_quality = coalesce(pdq_quality, ?),
-			exif = coalesce(exif, ?), error = coalesce(error, ?) WHERE sha256 = ?`)
+			exif = coalesce(exif, ?), error = coalesce(error, ?), pdq_dihedral = coalesce(pdq_dihedral, ?) WHERE sha256 = ?`)
 		if err != nil {
 			return err
 		}
@@ -382,7 +383,7 @@ func (s *Store) SetContentAnalysis(ctx context.Context, cs []store.Content) erro
 			if err != nil {
 				return err
 			}
-			if _, err := stmt.ExecContext(ctx, args[6], args[7], args[8], args[9], c.SHA256); err != nil {
+			if _, err := stmt.ExecContext(ctx, args[6], args[7], args[8], args[9], args[11], c.SHA256); err != nil {
 				return fmt.Errorf("content %s: %w", c.SHA256, err)
 			}
 			if c.PDQ != "" {
@@ -462,12 +463,12 @@ func parseEXIF(s sql.NullString) *store.EXIF {
 }
 
 const contentSelect = `SELECT sha256, coalesce(md5, ''), coalesce(sha1, ''), size, mime, kind, coalesce(pdq, ''),
-	coalesce(pdq_quality, -1), exif, coalesce(error, ''), origin FROM content`
+	coalesce(pdq_quality, -1), exif, coalesce(error, ''), origin, coalesce(pdq_dihedral, '') FROM content`
 
 func scanContent(r rowScanner) (store.Content, error) {
 	var c store.Content
 	var exif sql.NullString
-	err := r.Scan(&c.SHA256, &c.MD5, &c.SHA1, &c.Size, &c.MIME, &c.Kind, &c.PDQ, &c.PDQQuality, &exif, &c.Error, &c.Origin)
+	err := r.Scan(&c.SHA256, &c.MD5, &c.SHA1, &c.Size, &c.MIME, &c.Kind, &c.PDQ, &c.PDQQuality, &exif, &c.Error, &c.Origin, &c.PDQDihedral)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}

@@ -44,7 +44,7 @@ func intArg(i *int) any {
 }
 
 // ImportHashSet creates a set and streams its entries in, in one transaction.
-func (s *Store) ImportHashSet(ctx context.Context, h store.HashSet, entries func(add func(store.HashEntry) error) error) (store.HashSet, bool, error) {
+func (s *Store) ImportHashSet(ctx context.Context, h store.HashSet, entries func(set *store.HashSet, add func(store.HashEntry) error) error) (store.HashSet, bool, error) {
 	switch h.Status {
 	case store.StatusAlert, store.StatusKnown, store.StatusReference:
 	default:
@@ -80,7 +80,7 @@ func (s *Store) ImportHashSet(ctx context.Context, h store.HashSet, entries func
 		}
 		defer stmt.Close()
 		var count int64
-		err = entries(func(e store.HashEntry) error {
+		err = entries(&h, func(e store.HashEntry) error {
 			if count%4096 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -102,7 +102,8 @@ func (s *Store) ImportHashSet(ctx context.Context, h store.HashSet, entries func
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE hashset SET entries = ? WHERE id = ?`, count, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE hashset SET entries = ?, format = ?, version = ?, profile = ?, shape = ? WHERE id = ?`,
+			count, h.Format, h.Version, h.Profile, h.Shape, id); err != nil {
 			return err
 		}
 		out, err = scanHashSet(tx.QueryRowContext(ctx, hashSetSelect+` WHERE id = ?`, id))

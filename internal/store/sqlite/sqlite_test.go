@@ -85,7 +85,7 @@ func TestBatchIsIdempotentAndAudited(t *testing.T) {
 	sha := "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 	b := store.Batch{SourceID: src.ID,
 		Contents: []store.Content{{SHA256: sha, MD5: "098f6bcd4621d373cade4e832627b4f6", SHA1: "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3", Size: 4, MIME: "text/plain", Kind: "other"}},
-		Files: []store.File{{Path: "a.txt", SHA256: sha, Size: 4}, {Path: "b/a-copy.txt", SHA256: sha, Size: 4}, {Path: "bad", Size: 10, Error: "permission denied"}}}
+		Files:    []store.File{{Path: "a.txt", SHA256: sha, Size: 4}, {Path: "b/a-copy.txt", SHA256: sha, Size: 4}, {Path: "bad", Size: 10, Error: "permission denied"}}}
 	for i := 0; i < 2; i++ {
 		if err := s.WriteBatch(ctx, b); err != nil {
 			t.Fatal(err)
