@@ -56,6 +56,8 @@ func newDevicesCmd(a *app) *cobra.Command {
 					{"files", func(d store.DeviceSummary) string { return strconv.FormatInt(d.Files, 10) }},
 					{"bytes", func(d store.DeviceSummary) string { return strconv.FormatInt(d.Bytes, 10) }},
 					{"errors", func(d store.DeviceSummary) string { return strconv.FormatInt(d.Errors, 10) }},
+					{"alerts", func(d store.DeviceSummary) string { return strconv.FormatInt(d.Alerts, 10) }},
+					{"known", func(d store.DeviceSummary) string { return strconv.FormatInt(d.Known, 10) }},
 				}, ds)
 			})
 		},
@@ -116,6 +118,7 @@ func newFilesCmd(a *app) *cobra.Command {
 					{"sha1", func(v store.FileView) string { return v.SHA1 }},
 					{"sha256", func(v store.FileView) string { return v.SHA256 }},
 					{"pdq", func(v store.FileView) string { return deref(v.PDQ) }},
+					{"match", func(v store.FileView) string { return v.Match }},
 					{"error", func(v store.FileView) string { return deref(v.Error) }},
 				})
 				if err != nil {
@@ -133,6 +136,7 @@ func newFilesCmd(a *app) *cobra.Command {
 	f.StringVar(&q.Kind, "kind", "", "only this kind: image, video, audio, document, archive, database, other")
 	f.StringVar(&q.SHA256, "sha256", "", "only files with this content")
 	f.BoolVar(&q.Errors, "errors", false, "only files that could not be read or analysed")
+	f.StringVar(&q.Match, "match", "", "only files whose content matches: alert, known, or none (the review queue: neither)")
 	addFormatFlag(cmd, &format)
 	return cmd
 }

@@ -139,6 +139,20 @@ func TestHashSetsAndMatching(t *testing.T) {
 		t.Errorf("%d hits, want 4: %+v", len(hits), hits)
 	}
 
+	var devs []struct {
+		Alerts int64 `json:"alerts"`
+		Known  int64 `json:"known"`
+	}
+	json.Unmarshal([]byte(e.run(0, "devices", "--format", "json")), &devs)
+	if len(devs) != 1 || devs[0].Alerts != 3 || devs[0].Known != 1 {
+		t.Errorf("device counts: %+v, want 3 alert contents and 1 known", devs)
+	}
+	var queue []fileRow
+	json.Unmarshal([]byte(e.run(0, "files", "--match", "none", "--format", "json")), &queue)
+	if len(queue) != 1 || queue[0].Path != "notes.txt" {
+		t.Errorf("review queue (neither alert nor known): %+v", queue)
+	}
+
 	// Export and re-import: the same entries and categories.
 	exp := filepath.Join(lists, "export.json")
 	e.run(0, "hashset", "export", "synthetic-vics", "--format", "vics", "--version", "2.0", "--out", exp)

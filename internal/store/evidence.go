@@ -68,6 +68,10 @@ type DeviceSummary struct {
 	Files   int64 `json:"files"`
 	Bytes   int64 `json:"bytes"`
 	Errors  int64 `json:"errors"`
+	// Alerts counts distinct contents on the device (as files or as chat
+	// media) that match an alert hash set; Known those matching a known set.
+	Alerts int64 `json:"alerts"`
+	Known  int64 `json:"known"`
 }
 
 // Source is the acquisition record of one evidence source.
@@ -168,7 +172,8 @@ type FileQuery struct {
 	SourceID int64
 	Kind     string
 	SHA256   string
-	Errors   bool // only files with errors
+	Errors   bool   // only files with errors
+	Match    string // "alert", "known", "none" (no hit in an alert or known set), "" for all
 }
 
 // FileView is a file joined with its device and content, as listed.
@@ -188,6 +193,9 @@ type FileView struct {
 	Error      *string   `json:"error"`
 	MTime      time.Time `json:"mtime,omitzero"`
 	Deleted    bool      `json:"deleted"`
+	// Match is "alert" when the content matches an alert hash set, else
+	// "known" when it matches a known set, else "".
+	Match string `json:"match"`
 }
 
 // ContentQuery filters contents; zero fields match everything.

@@ -111,7 +111,12 @@ func (s *Store) Devices(ctx context.Context) ([]store.DeviceSummary, error) {
 		(SELECT count(*) FROM source WHERE device_id = d.id),
 		coalesce((SELECT sum(files) FROM source WHERE device_id = d.id), 0),
 		coalesce((SELECT sum(bytes) FROM source WHERE device_id = d.id), 0),
-		coalesce((SELECT sum(errors) FROM source WHERE device_id = d.id), 0)
+		coalesce((SELECT sum(errors) FROM source WHERE device_id = d.id), 0),
+		(SELECT count(DISTINCT h.sha256) FROM hit h JOIN hash_entry e ON e.id = h.entry_id JOIN hashset s ON s.id = e.set_id
+			WHERE s.status = 'alert' AND h.sha256 IN (SELECT sha256 FROM file WHERE device_id = d.id
+				UNION SELECT media_sha256 FROM message WHERE device_id = d.id)),
+		(SELECT count(DISTINCT h.sha256) FROM hit h JOIN hash_entry e ON e.id = h.entry_id JOIN hashset s ON s.id = e.set_id
+			WHERE s.status = 'known' AND h.sha256 IN (SELECT sha256 FROM file WHERE device_id = d.id))
 		FROM device d ORDER BY d.label`)
 	if err != nil {
 		return nil, fmt.Errorf("devices: %w", err)
@@ -122,7 +127,7 @@ func (s *Store) Devices(ctx context.Context) ([]store.DeviceSummary, error) {
 		var d store.DeviceSummary
 		var seized, created sql.NullString
 		if err := rows.Scan(&d.ID, &d.Label, &d.Suspect, &d.Country, &d.Place, &seized, &d.Notes, &created,
-			&d.Sources, &d.Files, &d.Bytes, &d.Errors); err != nil {
+			&d.Sources, &d.Files, &d.Bytes, &d.Errors, &d.Alerts, &d.Known); err != nil {
 			return nil, err
 		}
 		d.SeizedAt, d.Created = parseTime(seized), parseTime(created)
@@ -395,7 +400,9 @@ func (s *Store) SetContentAnalysis(ctx context.Context, cs []store.Content) erro
 }
 
 const fileViewSelect = `SELECT d.label, f.path, f.parent_path, f.size, coalesce(c.md5, ''), coalesce(c.sha1, ''), coalesce(f.sha256, ''),
-	coalesce(c.mime, ''), coalesce(c.kind, ''), c.pdq, c.pdq_quality, c.exif, coalesce(f.error, c.error), f.mtime, f.deleted
+	coalesce(c.mime, ''), coalesce(c.kind, ''), c.pdq, c.pdq_quality, c.exif, coalesce(f.error, c.error), f.mtime, f.deleted,
+	coalesce((SELECT min(s.status) FROM hit h JOIN hash_entry e ON e.id = h.entry_id JOIN hashset s ON s.id = e.set_id
+		WHERE h.sha256 = f.sha256 AND s.status IN ('alert', 'known')), '')
 	FROM file f JOIN device d ON d.id = f.device_id LEFT JOIN content c ON c.sha256 = f.sha256`
 
 // Files calls fn for each matching file.
@@ -417,6 +424,17 @@ func (s *Store) Files(ctx context.Context, q store.FileQuery, fn func(store.File
 	if q.Errors {
 		where = append(where, "(f.error IS NOT NULL OR c.error IS NOT NULL)")
 	}
+	const statusOf = `(SELECT min(s.status) FROM hit h JOIN hash_entry e ON e.id = h.entry_id JOIN hashset s ON s.id = e.set_id
+		WHERE h.sha256 = f.sha256 AND s.status IN ('alert', 'known'))`
+	switch q.Match {
+	case "":
+	case "alert", "known":
+		where, args = append(where, statusOf+" = ?"), append(args, q.Match)
+	case "none":
+		where = append(where, statusOf+" IS NULL")
+	default:
+		return fmt.Errorf("files: match %q: use alert, known or none", q.Match)
+	}
 	query := fileViewSelect
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
@@ -431,7 +449,7 @@ func (s *Store) Files(ctx context.Context, q store.FileQuery, fn func(store.File
 		var pdq, exif, ferr, mtime sql.NullString
 		var qual sql.NullInt64
 		if err := rows.Scan(&v.Device, &v.Path, &v.ParentPath, &v.Size, &v.MD5, &v.SHA1, &v.SHA256, &v.MIME, &v.Kind,
-			&pdq, &qual, &exif, &ferr, &mtime, &v.Deleted); err != nil {
+			&pdq, &qual, &exif, &ferr, &mtime, &v.Deleted, &v.Match); err != nil {
 			return fmt.Errorf("files: %w", err)
 		}
 		if pdq.Valid {
