@@ -6,6 +6,8 @@
 package synth
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"time"
@@ -285,4 +287,145 @@ func timeline(c *Chat) []timelineItem {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].time().Before(out[j].time()) })
 	return out
+}
+
+// MediaHash is the SHA-256 (hex) a synthetic scenario gives the media
+// file named name: scenarios describe media by hash only.
+func MediaHash(name string) string {
+	h := sha256.Sum256([]byte("vigil synthetic media: " + name))
+	return hex.EncodeToString(h[:])
+}
+
+// ExampleScenario is a small, fixed scenario that exercises what the
+// WhatsApp readers must get right: a new-style and an old-style group, a
+// subject history, a creator, admins, current, pending and past members
+// (left and removed), people addressed by LID (mapped to a phone and
+// not), group events with actors and targets, images, a video, a
+// document, forwarded media, captions, invite links shared in texts, and
+// two direct chats. The owner is in Spain; the others in the operation's
+// countries. Every number is fictitious.
+func ExampleScenario() *Scenario {
+	t := func(day, hour, min int) time.Time {
+		return time.Date(2023, 5, day, hour, min, 0, 0, time.UTC).Add(time.Duration(day*37+min) * time.Millisecond)
+	}
+	const (
+		owner  = "34600000001@s.whatsapp.net"
+		camila = "573000000001@s.whatsapp.net"
+		marco  = "393200000001@s.whatsapp.net"
+		dieter = "4915100000001@s.whatsapp.net"
+		luis   = "100000000000005@lid" // known only by LID
+		sofia  = "50683123456@s.whatsapp.net"
+		pedro  = "595981000001@s.whatsapp.net"
+		carla  = "56960000001@s.whatsapp.net"
+		jose   = "50370000001@s.whatsapp.net"
+		joao   = "351912000001@s.whatsapp.net"
+		recipe = "120363000000000001@g.us"
+		garden = "50683123456-1682935200@g.us" // old style: created by Sofia on 2023-05-01 10:00 UTC
+	)
+	img := func(name string, size int64) *Media {
+		return &Media{SHA256: MediaHash(name), Path: "Media/WhatsApp Images/" + name, MIME: "image/jpeg", Size: size}
+	}
+	gardenCode := "GaRdEnInViTeCoDe0123ab"
+	s := &Scenario{
+		AppVersion: "2.23.10.77",
+		Owner:      Person{JID: owner, PushName: "Ana G."},
+		People: []Person{
+			{JID: camila, Name: "Camila Rojas", PushName: "Cami"},
+			{JID: marco, Name: "Marco Bianchi", PushName: "Marco"},
+			{JID: dieter, LID: "100000000000003@lid", PushName: "Dieter"},
+			{JID: luis, PushName: "Luis"},
+			{JID: sofia, Name: "Sofía Mora", PushName: "Sofi"},
+			{JID: pedro, Name: "Pedro Benítez"},
+			{JID: carla, Name: "Carla Soto", PushName: "Carla"},
+			{JID: jose, Name: "José Díaz"},
+			{JID: joao, LID: "100000000000004@lid", Name: "João Silva", PushName: "João"},
+		},
+	}
+	s.Chats = []Chat{
+		{
+			JID: recipe, Kind: Group, Subject: "Recetas 2023", Created: t(2, 9, 0), Creator: camila,
+			Description: "Solo recetas, por favor",
+			Subjects: []SubjectChange{
+				{Subject: "Recetas", Time: t(2, 9, 0), Actor: camila},
+				{Subject: "Recetas 2023", Time: t(3, 12, 30), Actor: marco},
+			},
+			Members: []Member{
+				{JID: camila, Role: RoleCreator},
+				{JID: marco, Role: RoleAdmin},
+				{JID: owner, Role: RoleMember},
+				{JID: dieter, Role: RoleMember},
+				{JID: luis, Role: RoleMember},
+				{JID: joao, Role: RoleMember},
+				{JID: carla, Role: RoleMember, Pending: true},
+				{JID: jose, Role: RoleMember, Past: true, Left: t(4, 8, 0)},
+				{JID: pedro, Role: RoleMember, Past: true, Left: t(4, 9, 15), Removed: true},
+			},
+			Events: []Event{
+				{ID: "E01", Time: t(2, 9, 0), Action: "created", Actor: camila, New: "Recetas"},
+				{ID: "E02", Time: t(2, 9, 1), Action: "added", Actor: camila, Targets: []string{marco, owner, jose, pedro}},
+				{ID: "E03", Time: t(2, 10, 5), Action: "joined-by-link", Actor: dieter, Targets: []string{dieter}},
+				{ID: "E04", Time: t(2, 10, 6), Action: "joined-by-link", Actor: luis, Targets: []string{luis}},
+				{ID: "E05", Time: t(3, 12, 30), Action: "subject", Actor: marco, Old: "Recetas", New: "Recetas 2023"},
+				{ID: "E06", Time: t(3, 13, 0), Action: "added", Actor: marco, Targets: []string{joao, carla}},
+				{ID: "E07", Time: t(4, 8, 0), Action: "left", Actor: jose, Targets: []string{jose}},
+				{ID: "E08", Time: t(4, 9, 15), Action: "removed", Actor: camila, Targets: []string{pedro}},
+				{ID: "E09", Time: t(4, 9, 20), Action: "link-reset", Actor: camila},
+			},
+			Messages: []Message{
+				{ID: "M01", Sender: camila, Time: t(2, 9, 5), Type: "text", Text: "¡Bienvenidos! 🍲"},
+				{ID: "M02", Sender: camila, Time: t(2, 9, 6), Type: "image", Caption: "paella", Media: img("IMG-20230502-WA0001.jpg", 48213)},
+				{ID: "M03", Sender: marco, Time: t(2, 11, 0), Type: "image", Forwarded: true, Media: img("IMG-20230502-WA0002.jpg", 91022)},
+				{ID: "M04", Sender: dieter, Time: t(2, 11, 30), Type: "video", Media: &Media{SHA256: MediaHash("VID-20230502-WA0003.mp4"),
+					Path: "Media/WhatsApp Video/VID-20230502-WA0003.mp4", MIME: "video/mp4", Size: 2203117}},
+				{ID: "M05", Sender: owner, FromMe: true, Time: t(2, 12, 0), Type: "image", Caption: "la mía",
+					Media: &Media{SHA256: MediaHash("IMG-20230502-WA0004.jpg"), Path: "Media/WhatsApp Images/Sent/IMG-20230502-WA0004.jpg", MIME: "image/jpeg", Size: 33001}},
+				{ID: "M06", Sender: luis, Time: t(3, 8, 0), Type: "image", Forwarded: true, Media: &Media{SHA256: MediaHash("IMG-20230502-WA0002.jpg"), MIME: "image/jpeg", Size: 91022}},
+				{ID: "M07", Sender: joao, Time: t(3, 14, 0), Type: "document", Media: &Media{SHA256: MediaHash("receitas.pdf"),
+					Path: "Media/WhatsApp Documents/receitas.pdf", MIME: "application/pdf", Size: 120331, Name: "receitas.pdf"}},
+				{ID: "M08", Sender: marco, Time: t(3, 15, 0), Type: "text", Text: "Otro grupo: https://chat.whatsapp.com/" + gardenCode + " entrad"},
+				{ID: "M09", Sender: owner, FromMe: true, Time: t(4, 7, 0), Type: "text", Text: "Gracias a todos"},
+			},
+		},
+		{
+			JID: garden, Kind: Group, Subject: "Huerto", Created: time.Date(2023, 5, 1, 10, 0, 0, 0, time.UTC), Creator: sofia,
+			InviteCode: gardenCode,
+			Subjects:   []SubjectChange{{Subject: "Huerto", Time: time.Date(2023, 5, 1, 10, 0, 0, 0, time.UTC), Actor: sofia}},
+			Members: []Member{
+				{JID: sofia, Role: RoleCreator},
+				{JID: owner, Role: RoleAdmin},
+				{JID: carla, Role: RoleMember},
+			},
+			Events: []Event{
+				{ID: "G01", Time: time.Date(2023, 5, 1, 10, 0, 0, 0, time.UTC), Action: "created", Actor: sofia, New: "Huerto"},
+				{ID: "G02", Time: t(1, 10, 1), Action: "added", Actor: sofia, Targets: []string{owner}},
+				{ID: "G03", Time: t(1, 10, 2), Action: "admin-promoted", Actor: sofia, Targets: []string{owner}},
+				{ID: "G04", Time: t(3, 16, 0), Action: "joined-by-link", Actor: carla, Targets: []string{carla}},
+			},
+			Messages: []Message{
+				{ID: "H01", Sender: sofia, Time: t(1, 10, 3), Type: "image", Media: img("IMG-20230501-WA0001.jpg", 60021)},
+				{ID: "H02", Sender: owner, FromMe: true, Time: t(1, 10, 4), Type: "image", Forwarded: true,
+					Media: &Media{SHA256: MediaHash("IMG-20230502-WA0002.jpg"), Path: "Media/WhatsApp Images/Sent/IMG-20230501-WA0002.jpg", MIME: "image/jpeg", Size: 91022}},
+				{ID: "H03", Sender: carla, Time: t(3, 16, 5), Type: "sticker", Media: &Media{SHA256: MediaHash("STK-20230503-WA0001.webp"),
+					Path: "Media/WhatsApp Stickers/STK-20230503-WA0001.webp", MIME: "image/webp", Size: 14000}},
+			},
+		},
+		{
+			JID: camila, Kind: Direct,
+			Messages: []Message{
+				{ID: "D01", Sender: camila, Time: t(1, 20, 0), Type: "text", Text: "Hola Ana"},
+				{ID: "D02", Sender: owner, FromMe: true, Time: t(1, 20, 1), Type: "text", Text: "¡Hola! Únete: https://chat.whatsapp.com/" + gardenCode},
+				{ID: "D03", Sender: camila, Time: t(1, 20, 2), Type: "audio", Media: &Media{SHA256: MediaHash("AUD-20230501-WA0001.opus"),
+					Path: "Media/WhatsApp Audio/AUD-20230501-WA0001.opus", MIME: "audio/ogg; codecs=opus", Size: 8021}},
+			},
+		},
+		{
+			JID: carla, Kind: Direct,
+			Messages: []Message{
+				{ID: "C01", Sender: owner, FromMe: true, Time: t(4, 18, 0), Type: "image", Forwarded: true,
+					Media: &Media{SHA256: MediaHash("IMG-20230502-WA0002.jpg"), Path: "Media/WhatsApp Images/Sent/IMG-20230502-WA0002.jpg", MIME: "image/jpeg", Size: 91022}},
+				{ID: "C02", Sender: carla, Time: t(4, 18, 5), Type: "text", Text: "👍"},
+			},
+		},
+	}
+	return s
 }
