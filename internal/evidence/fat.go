@@ -281,7 +281,7 @@ func (v *fatVolume) parseDir(data []byte, parentDeleted bool) []ventry {
 		if attr&0x08 != 0 { // volume label
 			continue
 		}
-		short := shortName(e[:11])
+		short := shortName(e[:11], e[12])
 		if short == "." || short == ".." {
 			continue
 		}
@@ -325,7 +325,9 @@ func shortNameSum(n []byte) byte {
 
 // shortName decodes an 8.3 name; the first byte of a deleted entry's name
 // is lost (overwritten by 0xE5) and shown as "_".
-func shortName(n []byte) string {
+// The case flags (Windows NT and later) ask for a lower-case base (0x08)
+// or extension (0x10).
+func shortName(n []byte, caseFlags byte) string {
 	b := slices.Clone(n)
 	switch b[0] {
 	case 0x05:
@@ -335,6 +337,12 @@ func shortName(n []byte) string {
 	}
 	base := strings.TrimRight(string(b[:8]), " ")
 	ext := strings.TrimRight(string(b[8:11]), " ")
+	if caseFlags&0x08 != 0 {
+		base = asciiLower(base)
+	}
+	if caseFlags&0x10 != 0 {
+		ext = asciiLower(ext)
+	}
 	if ext != "" {
 		base += "." + ext
 	}
@@ -450,4 +458,14 @@ func (x *extentReader) ReadAt(p []byte, off int64) (int, error) {
 
 func slicesSortExtents(x []extent) {
 	slices.SortFunc(x, func(a, b extent) int { return cmpInt64(a.fileOff, b.fileOff) })
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
