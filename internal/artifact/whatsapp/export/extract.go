@@ -10,10 +10,14 @@
 //     JID of that number ("33699887766@s.whatsapp.net");
 //   - any other name is "name:<device label>:<name>", one account per name
 //     per device (the case store's convention for export-only names);
-//   - the exporter ("You" in system lines) is the device's owner: the
-//     account of Extractor.OwnerName when set, else of the other author
-//     of a direct chat whose file name names the partner, else
-//     "name:<device label>:You".
+//   - the exporter ("You" in system lines, and the author of their own
+//     messages when that name is known: Extractor.OwnerName, or the other
+//     author of a direct chat whose file name names the partner) is the
+//     device's owner, store.OwnerJID, which the store resolves to the
+//     owner's account whatever source names it. An export saved on a
+//     phone may have been made on another one (exports are shared): with
+//     Extractor.ForeignExports the exporter is an account of its own
+//     instead, named as above or "name:<device label>:You".
 //
 // A group chat's JID is "export:<SHA-256 of the text file>": an export
 // does not say which group it is, so each exported file is its own chat.
@@ -56,6 +60,9 @@ type Extractor struct {
 	// OwnerName is the exporter's own name as it appears before their
 	// messages; their messages are then marked from_me.
 	OwnerName string
+	// ForeignExports says the exports on the device may have been made on
+	// other phones, so the exporter is not taken to be the device's owner.
+	ForeignExports bool
 	// BatchSize is how many messages are written per transaction
 	// (default 2000).
 	BatchSize int
@@ -271,6 +278,7 @@ type people struct {
 	chatName string
 	sum      string
 	owner    string // the exporter's name, when known
+	foreign  bool   // the exporter is not the device's owner
 
 	seen      map[string]*seenName // by name as written
 	order     []string
@@ -305,6 +313,7 @@ func (p *people) init(x *Extractor, in *artifact.Input, chatName, sum string) {
 	p.chatName = cleanName(chatName)
 	p.sum = sum
 	p.owner = cleanName(x.OwnerName)
+	p.foreign = x.ForeignExports
 	p.seen = map[string]*seenName{}
 	p.sysNames = map[string]bool{}
 	p.roleOf = map[string]string{}
@@ -476,6 +485,11 @@ func (p *people) decide(warn func(string, ...any)) store.ArtifactBatch {
 		p.ownerWhy = "export: the author of a direct chat who is not the partner the file name names"
 	}
 	switch {
+	case !p.foreign && (p.owner != "" || p.you):
+		p.ownerJID = store.OwnerJID
+		if p.owner == "" {
+			p.ownerWhy = "export: \"You\" in system lines"
+		}
 	case p.owner != "":
 		p.ownerJID = "" // jid below must not map the owner's name to itself
 		p.ownerJID = p.jid(p.owner)
@@ -522,12 +536,19 @@ func (p *people) decide(warn func(string, ...any)) store.ArtifactBatch {
 	b.Chats = []store.Chat{chat}
 	owner := store.Account{}
 	if p.ownerJID != "" {
-		owner = store.Account{JID: p.ownerJID, Owner: true, OwnerBasis: p.ownerWhy}
+		// The device's owner needs no account row unless it has a name to
+		// record; a foreign exporter is an account of its own.
+		owner = store.Account{JID: p.ownerJID}
 		if p.owner != "" {
 			p.addNames(&owner, p.owner)
+			if len(owner.Names) > 0 {
+				owner.NameBasis = p.ownerWhy
+			}
 		}
 		p.fillPhone(&owner)
-		b.Accounts = append(b.Accounts, owner)
+		if p.ownerJID != store.OwnerJID || len(owner.Names) > 0 {
+			b.Accounts = append(b.Accounts, owner)
+		}
 	}
 	for _, n := range p.order {
 		j := p.jid(n)

@@ -88,9 +88,12 @@ func TestExtractDirectAndroidChat(t *testing.T) {
 	if c.Kind != store.ChatDirect || c.JID != "name:phone-1:Ana Lima" {
 		t.Errorf("chat %+v, want the direct chat with Ana Lima", c)
 	}
-	owner, ok := account(b, "name:phone-1:Max")
-	if !ok || !owner.Owner || owner.OwnerBasis == "" || len(owner.Names) != 1 || owner.Names[0] != "Max" {
+	owner, ok := account(b, store.OwnerJID)
+	if !ok || len(owner.Names) != 1 || owner.Names[0] != "Max" || !strings.Contains(owner.NameBasis, "direct chat") {
 		t.Errorf("owner account %+v (found %v)", owner, ok)
+	}
+	if _, ok := account(b, "name:phone-1:Max"); ok {
+		t.Error("the exporter has an account besides the device's owner")
 	}
 	if ana, ok := account(b, "name:phone-1:Ana Lima"); !ok || ana.Owner {
 		t.Errorf("partner account %+v (found %v)", ana, ok)
@@ -143,15 +146,15 @@ func TestExtractIOSGroupExport(t *testing.T) {
 	if c.Kind != store.ChatGroup || c.JID != "export:"+strings.Repeat("ab", 32) || c.Subject != "Plans 2" {
 		t.Errorf("chat %+v", c)
 	}
-	ownerJID := "name:phone-1:You"
+	ownerJID := store.OwnerJID
 	if c.CreatorJID != ownerJID || c.CreatorBasis != "event" || !c.Created.Equal(time.Date(2023, 5, 2, 16, 0, 0, 0, time.UTC)) {
 		t.Errorf("creator %q (%s) at %v", c.CreatorJID, c.CreatorBasis, c.Created)
 	}
 	if len(c.Subjects) != 2 || c.Subjects[0].Subject != "Plans" || c.Subjects[1].Subject != "Plans 2" || c.Subjects[1].ActorJID != "name:phone-1:Ana" {
 		t.Errorf("subjects %+v", c.Subjects)
 	}
-	if o, ok := account(b, ownerJID); !ok || !o.Owner || len(o.Names) != 0 {
-		t.Errorf("owner %+v (found %v)", o, ok)
+	if o, ok := account(b, ownerJID); ok {
+		t.Errorf("an account row for the owner, who has no name here: %+v", o)
 	}
 	num, ok := account(b, "34600000001@s.whatsapp.net")
 	if !ok || num.Phone != "+34600000001" || num.Country != "ES" || len(num.Names) != 0 {
@@ -203,18 +206,43 @@ func TestExtractIOSGroupExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := b.Messages[2]; !m.FromMe || m.SenderJID != "name:phone-1:Max" {
+	if m := b.Messages[2]; !m.FromMe || m.SenderJID != store.OwnerJID {
 		t.Errorf("own message %+v", m)
 	}
-	if b.Chats[0].CreatorJID != "name:phone-1:Max" {
-		t.Errorf("creator %q, want the named exporter", b.Chats[0].CreatorJID)
+	if b.Chats[0].CreatorJID != store.OwnerJID {
+		t.Errorf("creator %q, want the device's owner", b.Chats[0].CreatorJID)
 	}
+	if o, ok := account(b, store.OwnerJID); !ok || fmt.Sprint(o.Names) != "[Max]" {
+		t.Errorf("owner account %+v (found %v)", o, ok)
+	}
+	owners := 0
 	for _, m := range b.Members {
-		if m.AccountJID == "name:phone-1:You" {
-			t.Errorf("a separate 'You' member besides the named owner: %+v", m)
+		if m.AccountJID == "name:phone-1:Max" {
+			t.Errorf("the named exporter is a member besides the owner: %+v", m)
 		}
-		if m.AccountJID == "name:phone-1:Max" && m.Role != store.RoleCreator {
-			t.Errorf("owner member %+v, want creator", m)
+		if m.AccountJID == store.OwnerJID {
+			owners++
+			if m.Role != store.RoleCreator {
+				t.Errorf("owner member %+v, want creator", m)
+			}
+		}
+	}
+	if owners != 1 {
+		t.Errorf("%d owner member rows, want 1", owners)
+	}
+
+	// An export that may come from another phone: the exporter is an
+	// account of its own, not the device's owner.
+	b, _, err = extract(t, &Extractor{ForeignExports: true}, path, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := b.Chats[0]; c.CreatorJID != "name:phone-1:You" {
+		t.Errorf("foreign export: creator %q", c.CreatorJID)
+	}
+	for _, a := range b.Accounts {
+		if a.JID == store.OwnerJID || a.Owner {
+			t.Errorf("foreign export names the device's owner: %+v", a)
 		}
 	}
 }
