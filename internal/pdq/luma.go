@@ -307,7 +307,7 @@ func (s *scratch) fillCMYK(m *image.CMYK, src source, plane []float32, cols int)
 		row := m.Pix[y*m.Stride : y*m.Stride+w*4]
 		for i := 0; i < len(row); i += 4 {
 			if row[i] != row[i+1] || row[i] != row[i+2] {
-				r, g, bb := color.CMYKToRGB(row[i], row[i+1], row[i+2], row[i+3])
+				r, g, bb := cmykRGB(row[i], row[i+1], row[i+2], row[i+3])
 				if r != g || r != bb {
 					isGrey = false
 					break
@@ -320,7 +320,7 @@ func (s *scratch) fillCMYK(m *image.CMYK, src source, plane []float32, cols int)
 		out := plane[y*cols : (y+1)*cols]
 		for x, sx := range s.rgb.xs {
 			p := row[sx*4 : sx*4+4 : sx*4+4]
-			r, g, bb := color.CMYKToRGB(p[0], p[1], p[2], p[3])
+			r, g, bb := cmykRGB(p[0], p[1], p[2], p[3])
 			if isGrey {
 				out[x] = grey[r]
 			} else {
@@ -328,6 +328,26 @@ func (s *scratch) fillCMYK(m *image.CMYK, src source, plane []float32, cols int)
 			}
 		}
 	}
+}
+
+// cmykRGB converts CMYK as ImageMagick does before writing PNM (Q16,
+// ConvertCMYKToRGB in double, ClampToQuantum, then 8 bits), which rounds
+// differently from color.CMYKToRGB.
+func cmykRGB(c, m, y, k uint8) (r, g, b uint8) {
+	return imCMYK(c, k), imCMYK(m, k), imCMYK(y, k)
+}
+
+func imCMYK(c, k uint8) uint8 {
+	const qr = 65535.0
+	c16, k16 := float64(uint32(c)*257), float64(uint32(k)*257)
+	v := qr - ((1.0/qr)*c16*(qr-k16) + k16)
+	switch {
+	case v <= 0:
+		return 0
+	case v >= qr:
+		return 255
+	}
+	return q16to8(uint16(v + 0.5))
 }
 
 // fillAny handles image types no Go decoder here produces, through At:

@@ -7,15 +7,17 @@ import "image"
 // JPEG: ImageMagick reads JPEG through libjpeg(-turbo) with its defaults:
 // "fancy" chroma upsampling (a triangle filter, 3/4 of the nearer chroma
 // sample and 1/4 of the farther one in each subsampled direction, with
-// libjpeg's rounding biases) and the fixed-point YCbCr conversion of
+// libjpeg's rounding biases; 4:2:0, 4:2:2 and, as libjpeg-turbo, 4:4:0) and the fixed-point YCbCr conversion of
 // jdcolor.c (16 fractional bits, rounding half up). Both are reproduced
 // here on Go's decoded planes; Go's own color.YCbCrToRGB rounds
 // differently and Go upsamples by repetition. What remains different is
 // the inverse DCT of Go's decoder (see doc.go).
 //
-// WebP (lossy): libwebp converts limited-range BT.601 YUV with its own
-// fixed-point formulas (14-bit coefficients, 6 fractional bits), which are
-// reproduced; its chroma upsampling is not (nearest sample is used).
+// WebP (lossy, always 4:2:0): libwebp converts limited-range BT.601 YUV
+// with its own fixed-point formulas (14-bit coefficients, 6 fractional
+// bits) after its own "fancy" upsampling (9-3-3-1 weights, computed with
+// its rounding); both are reproduced. VP8 reconstruction is exactly
+// specified, so Go's decoder gives libwebp's planes.
 
 // jpegRGB converts one pixel as libjpeg's ycc_rgb_convert.
 func jpegRGB(y, cb, cr int32) (r, g, b uint8) {
@@ -59,14 +61,16 @@ func clamp8(v int32) uint8 {
 // YCbCr image, relative to its Bounds().Min.
 type chroma struct {
 	m          *image.YCbCr
+	webp       bool // libwebp's fancy upsampling (4:2:0 only)
 	cw, ch     int  // chroma plane size in use: ceil(w/hs), ceil(h/vs)
 	hs, vs     int  // subsampling factors
 	fancyH     bool // libjpeg h2 fancy upsampling along rows
 	fancyV     bool // libjpeg v2 fancy upsampling along columns (with fancyH)
-	nearestAll bool // no fancy upsampling at all
+	fancyVOnly bool // libjpeg-turbo h1v2 fancy upsampling (4:4:0)
+	nearestAll bool // no fancy upsampling: repeat each chroma sample
 }
 
-func newChroma(m *image.YCbCr, fancy bool) chroma {
+func newChroma(m *image.YCbCr, src source) chroma {
 	b := m.Rect
 	c := chroma{m: m, hs: 1, vs: 1}
 	switch m.SubsampleRatio {
@@ -84,12 +88,16 @@ func newChroma(m *image.YCbCr, fancy bool) chroma {
 	c.cw = (b.Dx() + c.hs - 1) / c.hs
 	c.ch = (b.Dy() + c.vs - 1) / c.vs
 	switch {
-	case !fancy:
+	case src == fromWebP && c.hs == 2 && c.vs == 2:
+		c.webp = true
+	case src == fromWebP:
 		c.nearestAll = true
 	case c.hs == 2 && c.vs == 2:
 		c.fancyH, c.fancyV = true, true
 	case c.hs == 2 && c.vs == 1:
 		c.fancyH = true
+	case c.hs == 1 && c.vs == 2:
+		c.fancyVOnly = true
 	default:
 		c.nearestAll = true
 	}
@@ -110,6 +118,17 @@ func (c *chroma) at(x, y int) (cb, cr int32) {
 	if c.nearestAll {
 		o := c.cOffset(x/c.hs, y/c.vs)
 		return int32(c.m.Cb[o]), int32(c.m.Cr[o])
+	}
+	if c.webp {
+		return c.webpAt(x, y)
+	}
+	if c.fancyVOnly {
+		// (3 x nearer row + farther row + bias) >> 2, bias 1 above
+		// and 2 below.
+		near, far := c.rows(y)
+		bias := int32(1 + y&1)
+		return (3*int32(c.m.Cb[near+x]) + int32(c.m.Cb[far+x]) + bias) >> 2,
+			(3*int32(c.m.Cr[near+x]) + int32(c.m.Cr[far+x]) + bias) >> 2
 	}
 	k, nk, xb := c.column(x)
 	if !c.fancyV {
@@ -162,9 +181,34 @@ func fancy2(p []byte, near, far, k, nk int, bias int32) int32 {
 	return (3*a + b + bias) >> 4
 }
 
+// webpAt is libwebp's fancy upsampling (UpsampleRgbLinePair) of pixel
+// (x, y). It pairs chroma rows as libjpeg does (rows). Column 0, and the
+// last column of an even width, interpolate vertically only: (3 x nearer
+// + farther + 2) >> 2. Other pixels mix the nearest sample a, its
+// horizontal and vertical neighbours b and c, and the diagonal one d as
+// ((((a+b+c+d+8) + 2(b+c)) >> 3) + a) >> 1, libwebp's rounding of
+// (9a + 3b + 3c + d + 8) / 16.
+func (c *chroma) webpAt(x, y int) (cb, cr int32) {
+	near, far := c.rows(y)
+	k := x >> 1
+	if x == 0 || (x&1 == 1 && k+1 >= c.cw) {
+		v := func(p []byte) int32 { return (3*int32(p[near+k]) + int32(p[far+k]) + 2) >> 2 }
+		return v(c.m.Cb), v(c.m.Cr)
+	}
+	kh := k + 1
+	if x&1 == 0 {
+		kh = k - 1
+	}
+	v := func(p []byte) int32 {
+		a, b, c, d := int32(p[near+k]), int32(p[near+kh]), int32(p[far+k]), int32(p[far+kh])
+		return ((((a + b + c + d + 8) + 2*(b+c)) >> 3) + a) >> 1
+	}
+	return v(c.m.Cb), v(c.m.Cr)
+}
+
 // fillYCbCr converts the sampled pixels of a YCbCr image.
 func (s *scratch) fillYCbCr(m *image.YCbCr, src source, plane []float32, cols int) {
-	c := newChroma(m, src != fromWebP)
+	c := newChroma(m, src)
 	conv := jpegRGB
 	if src == fromWebP {
 		conv = webpRGB
