@@ -133,6 +133,7 @@ type Member struct {
 	Role       string
 	RoleRaw    *int
 	Current    bool // listed as a participant when the device was seized
+	Pending    bool // invited or added, not joined yet
 	FirstSeen  time.Time
 	LastSeen   time.Time
 }
@@ -302,6 +303,7 @@ type MemberView struct {
 	Role      string    `json:"role"`
 	RoleRaw   *int      `json:"role_raw"`
 	Current   bool      `json:"current"`
+	Pending   bool      `json:"pending"`
 	FirstSeen time.Time `json:"first_seen,omitzero"`
 	LastSeen  time.Time `json:"last_seen,omitzero"`
 }

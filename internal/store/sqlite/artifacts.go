@@ -931,12 +931,13 @@ func (w *batchWriter) member(m store.Member) error {
 	default:
 		return fmt.Errorf("member %s of %s: role %q: use member, admin or creator", m.AccountJID, m.ChatJID, m.Role)
 	}
-	st, err := w.stmt(`INSERT INTO member (chat_id, account_id, device_id, role, role_raw, current, first_seen, last_seen)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+	st, err := w.stmt(`INSERT INTO member (chat_id, account_id, device_id, role, role_raw, current, first_seen, last_seen, pending)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 		ON CONFLICT (chat_id, account_id, device_id) DO UPDATE SET
 			role = CASE WHEN ` + fmt.Sprintf(roleRankSQL, "excluded.role") + ` > ` + fmt.Sprintf(roleRankSQL, "member.role") + ` THEN excluded.role ELSE member.role END,
 			role_raw = coalesce(excluded.role_raw, member.role_raw),
 			current = max(member.current, excluded.current),
+			pending = CASE WHEN excluded.current AND NOT member.current THEN excluded.pending ELSE member.pending AND excluded.pending END,
 			first_seen = CASE WHEN member.first_seen IS NULL OR excluded.first_seen < member.first_seen THEN coalesce(excluded.first_seen, member.first_seen) ELSE member.first_seen END,
 			last_seen = CASE WHEN member.last_seen IS NULL OR excluded.last_seen > member.last_seen THEN coalesce(excluded.last_seen, member.last_seen) ELSE member.last_seen END`)
 	if err != nil {
@@ -946,7 +947,7 @@ func (w *batchWriter) member(m store.Member) error {
 	if m.RoleRaw != nil {
 		raw = *m.RoleRaw
 	}
-	if _, err := st.ExecContext(w.ctx, chat, acc, w.device, role, raw, m.Current, nullTime(m.FirstSeen), nullTime(m.LastSeen)); err != nil {
+	if _, err := st.ExecContext(w.ctx, chat, acc, w.device, role, raw, m.Current, nullTime(m.FirstSeen), nullTime(m.LastSeen), m.Pending); err != nil {
 		return fmt.Errorf("member %s of %s: %w", m.AccountJID, m.ChatJID, err)
 	}
 	w.line("m", m.ChatJID, m.AccountJID, role, strconv.FormatBool(m.Current))

@@ -154,7 +154,7 @@ func (s *Store) Members(ctx context.Context, q store.MemberQuery, fn func(store.
 	if q.Device != "" {
 		w.add(`d.label = ?`, q.Device)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.jid, a.jid, d.label, m.role, m.role_raw, m.current, m.first_seen, m.last_seen
+	rows, err := s.r.QueryContext(ctx, `SELECT c.jid, a.jid, d.label, m.role, m.role_raw, m.current, m.pending, m.first_seen, m.last_seen
 		FROM member m JOIN chat c ON c.id = m.chat_id JOIN account a ON a.id = m.account_id JOIN device d ON d.id = m.device_id`+
 		w.String()+` ORDER BY c.jid, a.jid, d.label`, w.args...)
 	if err != nil {
@@ -165,7 +165,7 @@ func (s *Store) Members(ctx context.Context, q store.MemberQuery, fn func(store.
 		var v store.MemberView
 		var raw sql.NullInt64
 		var first, last sql.NullString
-		if err := rows.Scan(&v.Chat, &v.Account, &v.Device, &v.Role, &raw, &v.Current, &first, &last); err != nil {
+		if err := rows.Scan(&v.Chat, &v.Account, &v.Device, &v.Role, &raw, &v.Current, &v.Pending, &first, &last); err != nil {
 			return fmt.Errorf("members: %w", err)
 		}
 		v.RoleRaw = intPtr(raw)
