@@ -35,10 +35,10 @@ func (r *reader) readLegacyMessages() error {
 	}
 	defer rows.Close()
 	var (
-		id                                      int64
-		fromMe, status, ts, size, forwarded     sql.NullInt64
-		chatV, keyID, data, mime, waType, name  any
-		capt, hash, remote, thumb               any
+		id                                     int64
+		fromMe, status, ts, size, forwarded    sql.NullInt64
+		chatV, keyID, data, mime, waType, name any
+		capt, hash, remote, thumb              any
 	)
 	for rows.Next() {
 		if err := rows.Scan(&id, &chatV, &fromMe, &keyID, &status, &data, &ts, &mime, &waType, &size, &name, &capt, &hash,

@@ -68,10 +68,10 @@ func (r *reader) readModernMessages() error {
 	}
 	defer rows.Close()
 	var (
-		id                                        int64
-		chatRow, fromMe, sender, ts, typ, flags   sql.NullInt64
-		hasMedia, size, length, forwarded, isSys  sql.NullInt64
-		action                                    sql.NullInt64
+		id                                               int64
+		chatRow, fromMe, sender, ts, typ, flags          sql.NullInt64
+		hasMedia, size, length, forwarded, isSys         sql.NullInt64
+		action                                           sql.NullInt64
 		keyID, text, fpath, mime, fhash, name, capt, old any
 	)
 	for rows.Next() {

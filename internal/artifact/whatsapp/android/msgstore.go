@@ -59,10 +59,10 @@ func (*Msgstore) Probe(ctx context.Context, local string) (bool, error) {
 
 // layout is what detect finds in a msgstore.db.
 type layout struct {
-	gen                  string
-	readLegacy, readNew  bool // which message tables hold rows to read
-	hasJID, hasChat      bool
-	nLegacy, nModern     int64
+	gen                 string
+	readLegacy, readNew bool // which message tables hold rows to read
+	hasJID, hasChat     bool
+	nLegacy, nModern    int64
 }
 
 // detect tells the generation and which tables to read (spec §1.2).
@@ -152,17 +152,17 @@ type chatRow struct {
 }
 
 type reader struct {
-	ctx   context.Context
-	db    *whatsapp.DB
-	out   *emitter
-	p     *problems
-	l     layout
-	owner string             // the owner's JID, or store.OwnerJID
-	jids  map[int64]jidRow   // jid table
-	lids  map[int64]int64    // jid_map: LID row → phone row
-	chats map[int64]chatRow  // chat table by _id
+	ctx       context.Context
+	db        *whatsapp.DB
+	out       *emitter
+	p         *problems
+	l         layout
+	owner     string            // the owner's JID, or store.OwnerJID
+	jids      map[int64]jidRow  // jid table
+	lids      map[int64]int64   // jid_map: LID row → phone row
+	chats     map[int64]chatRow // chat table by _id
 	chatOrder []int64
-	seen  map[string]bool    // message keys read from the new table, when both are read
+	seen      map[string]bool // message keys read from the new table, when both are read
 }
 
 func (r *reader) query(q string, args ...any) (*sql.Rows, error) {
