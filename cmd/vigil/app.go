@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 
@@ -24,6 +25,9 @@ type app struct {
 	quiet   bool
 	stdout  io.Writer
 	stderr  io.Writer
+
+	cpuProfile  string
+	stopProfile func()
 }
 
 func (a *app) setup(cmd *cobra.Command) error {
@@ -37,6 +41,17 @@ func (a *app) setup(cmd *cobra.Command) error {
 		a.actor = audit.OSUser()
 	}
 	a.stdout, a.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+	a.stopProfile = func() {}
+	if a.cpuProfile != "" {
+		f, err := os.Create(a.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		a.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+	}
 	cmd.SetContext(audit.WithActor(cmd.Context(), a.actor))
 	return nil
 }

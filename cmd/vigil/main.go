@@ -73,6 +73,9 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.caseDir, "case", "", "case directory (default $VIGIL_CASE)")
 	root.PersistentFlags().StringVar(&a.actor, "actor", "", "who is acting, for the audit trail (default $VIGIL_ACTOR, else the OS user)")
 	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", false, "no progress output")
+	root.PersistentFlags().StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
+	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPostRunE = func(cmd *cobra.Command, args []string) error { a.stopProfile(); return nil }
 	root.AddCommand(
 		newInitCmd(a),
 		newIngestCmd(a),
