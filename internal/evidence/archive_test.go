@@ -531,3 +531,32 @@ func TestDirectorySymlinkLoops(t *testing.T) {
 		t.Errorf("walk found %d entries", len(found))
 	}
 }
+
+// sparseTar builds a PAX (GNU 0.1) sparse member "sp": 10,000 bytes of
+// which 5 at 0 and 5 at 9,995 are stored, followed by a member "after".
+// archive/tar writes no sparse files; the GNU.sparse records are written
+// under another name and renamed in the bytes.
+func sparseTar(t testing.TB) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	err := tw.WriteHeader(&tar.Header{Name: "sp", Size: 10, Mode: 0o644, Typeflag: tar.TypeReg, Format: tar.FormatPAX,
+		PAXRecords: map[string]string{"ZZZ.sparse.size": "10000", "ZZZ.sparse.map": "0,5,9995,5", "ZZZ.sparse.numblocks": "2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw.Write([]byte("AAAAABBBBB"))
+	tw.WriteHeader(&tar.Header{Name: "after", Size: 3, Mode: 0o644, Typeflag: tar.TypeReg})
+	tw.Write([]byte("xyz"))
+	tw.Close()
+	return bytes.ReplaceAll(buf.Bytes(), []byte("ZZZ.sparse"), []byte("GNU.sparse"))
+}
+
+func TestTarSparse(t *testing.T) {
+	src := openPath(t, writeTemp(t, "sparse.tar", sparseTar(t)))
+	found := walkAll(t, src, NewTracker(Budget{}))
+	want := make([]byte, 10000)
+	copy(want, "AAAAA")
+	copy(want[9995:], "BBBBB")
+	wantFile(t, found, "sp", want)
+	wantFile(t, found, "after", []byte("xyz"))
+}

@@ -206,10 +206,11 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		"empty":   makeZip(t, nil),
 	})
 	write("FuzzTar", map[string][]byte{
-		"ustar": makeTar(t, tar.FormatUSTAR, small),
-		"gnu":   makeTar(t, tar.FormatGNU, small),
-		"pax":   makeTar(t, tar.FormatPAX, small),
-		"zip":   makeTar(t, tar.FormatPAX, []member{{name: "in.zip", data: inner}}),
+		"ustar":  makeTar(t, tar.FormatUSTAR, small),
+		"gnu":    makeTar(t, tar.FormatGNU, small),
+		"pax":    makeTar(t, tar.FormatPAX, small),
+		"zip":    makeTar(t, tar.FormatPAX, []member{{name: "in.zip", data: inner}}),
+		"sparse": sparseTar(t),
 	})
 	var gzSingle bytes.Buffer
 	{

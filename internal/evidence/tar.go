@@ -16,17 +16,21 @@ import (
 // by seeking.
 //
 // A sparse member cannot be read in place; it is read by a fresh tar
-// reader started at its first header.
+// reader started at its first header, bounded by its declared size.
 func openTar(r io.ReaderAt, size int64, kind string, t *Tracker) (src Source, err error) {
 	defer recoverAs(&err, "tar")
 	tf := newTreeFS(kind, t)
 	pos := &posReader{r: r, size: size}
 	tr := tar.NewReader(pos)
 	links := map[string]*node{} // stored name → regular file, for hard links
-	var hdrStart int64
 	entries := 0
 	for {
+		// The first block the tar reader reads in Next is the member's first
+		// header (after it has skipped, by seeking, the previous member's
+		// data and padding).
+		pos.markHeader()
 		hdr, err := tr.Next()
+		hdrStart := pos.header
 		if err == io.EOF {
 			break
 		}
@@ -40,7 +44,6 @@ func openTar(r io.ReaderAt, size int64, kind string, t *Tracker) (src Source, er
 		entries++
 		dataStart := pos.off
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
-			hdrStart = pos.off
 			continue
 		}
 		if t != nil {
@@ -63,10 +66,10 @@ func openTar(r io.ReaderAt, size int64, kind string, t *Tracker) (src Source, er
 		case !n.mode.IsRegular():
 		case hdr.Size < 0:
 			n.openErr = fmt.Errorf("declared size %d", hdr.Size)
-		case !sparse && dataStart+hdr.Size > size:
-			n.openErr = fmt.Errorf("declares %d bytes but the archive ends %d bytes after its start: %w", hdr.Size, size-dataStart, io.ErrUnexpectedEOF)
 		case sparse:
 			n.open = tarSparseOpener(r, size, hdrStart, n)
+		case dataStart+hdr.Size > size:
+			n.openErr = fmt.Errorf("declares %d bytes but the archive ends %d bytes after its start: %w", hdr.Size, size-dataStart, io.ErrUnexpectedEOF)
 		default:
 			n.open = func() (fs.File, error) {
 				return newEntryFile(nodeInfo{n}, n.size, nil, io.NewSectionReader(r, dataStart, n.size), nil), nil
@@ -75,22 +78,6 @@ func openTar(r io.ReaderAt, size int64, kind string, t *Tracker) (src Source, er
 		if n.mode.IsRegular() {
 			links[hdr.Name] = n
 		}
-		if sparse {
-			// Where the next header lies depends on the sparse map: let the
-			// tar reader consume the member, within the budget.
-			if _, err := io.Copy(io.Discard, io.LimitReader(tr, 1<<40)); err != nil {
-				tf.damaged = fmt.Errorf("tar damaged in sparse member %s: %w", hdr.Name, err)
-				break
-			}
-			hdrStart = (pos.off + 511) &^ 511
-			continue
-		}
-		phys := hdr.Size
-		switch hdr.Typeflag {
-		case tar.TypeLink, tar.TypeSymlink, tar.TypeChar, tar.TypeBlock, tar.TypeDir, tar.TypeFifo:
-			phys = 0 // header-only types, as archive/tar reads them
-		}
-		hdrStart = dataStart + (phys+511)&^511
 	}
 	tf.finish()
 	return tf, nil
@@ -156,10 +143,14 @@ func tarSparseOpener(r io.ReaderAt, size, hdrStart int64, n *node) func() (fs.Fi
 // it is: the tar reader skips member data by seeking, so indexing reads
 // only headers.
 type posReader struct {
-	r    io.ReaderAt
-	size int64
-	off  int64
+	r      io.ReaderAt
+	size   int64
+	off    int64
+	mark   bool
+	header int64 // where the first block read after markHeader began
 }
+
+func (p *posReader) markHeader() { p.mark, p.header = true, p.off }
 
 func (p *posReader) Read(b []byte) (int, error) {
 	if p.off >= p.size {
@@ -167,6 +158,9 @@ func (p *posReader) Read(b []byte) (int, error) {
 	}
 	if rem := p.size - p.off; int64(len(b)) > rem {
 		b = b[:rem]
+	}
+	if p.mark && len(b) >= 512 {
+		p.mark, p.header = false, p.off
 	}
 	n, err := p.r.ReadAt(b, p.off)
 	p.off += int64(n)
