@@ -115,3 +115,18 @@ func BenchmarkDecodeHashJPEG1024x768Parallel(b *testing.B) {
 func BenchmarkDecodeHashPNG256Parallel(b *testing.B) {
 	benchDecodeHashParallel(b, encodePNG(b, photoLike(256, 256, 3)))
 }
+
+// The conversion of a decoded 1024x768 4:2:0 JPEG to the 512x512 luma
+// plane (fancy upsampling, colour conversion, luma) alone.
+func BenchmarkLumaFromYCbCr1024x768(b *testing.B) {
+	img, err := jpeg.Decode(bytes.NewReader(benchJPEG(b, 1024, 768)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := new(scratch)
+	done := measure(b)
+	for b.Loop() {
+		s.fill(img, fromAny)
+	}
+	done()
+}

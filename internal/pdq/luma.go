@@ -53,7 +53,7 @@ func lumaRGB(r, g, b uint8) float32 {
 // rgbScratch holds the sampling tables of one conversion.
 type rgbScratch struct {
 	xs, ys []int // sampled source columns and rows, relative to Bounds().Min
-	cx     []int // per sampled column: chroma offset within a chroma row
+	col    []sampleCol
 	pal    []paletteEntry
 }
 

@@ -531,3 +531,30 @@ func TestGIFTransparentColourKept(t *testing.T) {
 		t.Errorf("opaque %s (%v), transparent %s (%v)", ro.Hash, err1, rt.Hash, err2)
 	}
 }
+
+// A YCbCr sub-image whose origin is not on a chroma sample hashes like
+// the same pixels converted one by one (Go's own YCbCr semantics).
+func TestYCbCrSubImageOddOrigin(t *testing.T) {
+	full := image.NewYCbCr(image.Rect(0, 0, 41, 33), image.YCbCrSubsampleRatio420)
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range full.Y {
+		full.Y[i] = uint8(i*7 + r.IntN(9))
+	}
+	for i := range full.Cb {
+		full.Cb[i], full.Cr[i] = uint8(100+i%40), uint8(150-i%30)
+	}
+	sub := full.SubImage(image.Rect(3, 5, 40, 32)).(*image.YCbCr)
+	want := image.NewRGBA(image.Rect(0, 0, 37, 27))
+	for y := range 27 {
+		for x := range 37 {
+			c := sub.YCbCrAt(3+x, 5+y)
+			rr, gg, bb := jpegRGB(int32(c.Y), int32(c.Cb), int32(c.Cr))
+			want.SetRGBA(x, y, color.RGBA{rr, gg, bb, 255})
+		}
+	}
+	hs, qs := HashImage(sub)
+	hw, qw := HashImage(want)
+	if hs != hw || qs != qw {
+		t.Errorf("sub-image %s,%d, converted pixels %s,%d", hs, qs, hw, qw)
+	}
+}

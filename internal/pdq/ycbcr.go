@@ -68,6 +68,7 @@ type chroma struct {
 	fancyV     bool // libjpeg v2 fancy upsampling along columns (with fancyH)
 	fancyVOnly bool // libjpeg-turbo h1v2 fancy upsampling (4:4:0)
 	nearestAll bool // no fancy upsampling: repeat each chroma sample
+	unaligned  bool // origin not on a chroma sample: use COffset
 }
 
 func newChroma(m *image.YCbCr, src source) chroma {
@@ -87,6 +88,12 @@ func newChroma(m *image.YCbCr, src source) chroma {
 	}
 	c.cw = (b.Dx() + c.hs - 1) / c.hs
 	c.ch = (b.Dy() + c.vs - 1) / c.vs
+	if b.Min.X%c.hs != 0 || b.Min.Y%c.vs != 0 {
+		// A sub-image whose origin is not on a chroma sample (decoders
+		// never produce one): repeat samples, as Go's own YCbCr does.
+		c.nearestAll, c.unaligned = true, true
+		return c
+	}
 	switch {
 	case src == fromWebP && c.hs == 2 && c.vs == 2:
 		c.webp = true
@@ -115,6 +122,10 @@ func (c *chroma) cOffset(cx, cy int) int {
 // This general form serves the grey test; the luma loop below inlines
 // the same arithmetic with precomputed indices.
 func (c *chroma) at(x, y int) (cb, cr int32) {
+	if c.unaligned {
+		o := c.m.COffset(c.m.Rect.Min.X+x, c.m.Rect.Min.Y+y)
+		return int32(c.m.Cb[o]), int32(c.m.Cr[o])
+	}
 	if c.nearestAll {
 		o := c.cOffset(x/c.hs, y/c.vs)
 		return int32(c.m.Cb[o]), int32(c.m.Cr[o])
@@ -251,25 +262,66 @@ func (s *scratch) fillYCbCr420(m *image.YCbCr, c *chroma, plane []float32, cols 
 	b := m.Rect
 	y0 := m.YOffset(b.Min.X, b.Min.Y)
 	xs := s.rgb.xs
-	s.rgb.cx = growInts(s.rgb.cx, 3*len(xs))
-	idx := s.rgb.cx
+	if cap(s.rgb.col) < len(xs) {
+		s.rgb.col = make([]sampleCol, len(xs))
+	}
+	idx := s.rgb.col[:len(xs)]
 	for x, sx := range xs {
 		k, nk, bias := c.column(sx)
-		idx[3*x], idx[3*x+1], idx[3*x+2] = k, nk, int(bias)
+		idx[x] = sampleCol{int32(sx), int32(k), int32(nk), bias}
 	}
 	for y, sy := range s.rgb.ys {
-		row := m.Y[y0+sy*m.YStride:]
+		row := m.Y[y0+sy*m.YStride : y0+sy*m.YStride+b.Dx()]
 		near, far := c.rows(sy)
-		cbn, cbf := m.Cb[near:], m.Cb[far:]
-		crn, crf := m.Cr[near:], m.Cr[far:]
+		cbn, cbf := m.Cb[near:near+c.cw], m.Cb[far:far+c.cw]
+		crn, crf := m.Cr[near:near+c.cw], m.Cr[far:far+c.cw]
 		out := plane[y*cols : (y+1)*cols]
-		for x, sx := range xs {
-			k, nk, bias := idx[3*x], idx[3*x+1], int32(idx[3*x+2])
-			cb := (3*(3*int32(cbn[k])+int32(cbf[k])) + 3*int32(cbn[nk]) + int32(cbf[nk]) + bias) >> 4
-			cr := (3*(3*int32(crn[k])+int32(crf[k])) + 3*int32(crn[nk]) + int32(crf[nk]) + bias) >> 4
-			r, g, bb := jpegRGB(int32(row[sx]), cb, cr)
-			out[x] = lumaRGB(r, g, bb)
+		out = out[:len(idx)]
+		for x, p := range idx {
+			k, nk := p.k, p.nk
+			cb := (3*(3*int32(cbn[k])+int32(cbf[k])) + 3*int32(cbn[nk]) + int32(cbf[nk]) + p.bias) >> 4
+			cr := (3*(3*int32(crn[k])+int32(crf[k])) + 3*int32(crn[nk]) + int32(crf[nk]) + p.bias) >> 4
+			yy := int32(row[p.sx])
+			// jpegRGB, with table lookups for the products and clamps
+			// (cb and cr are within 0..255 by construction).
+			r := clampTab[(yy+crR[uint8(cr)]+clampOff)&clampMask]
+			g := clampTab[(yy+(cbG[uint8(cb)]+crG[uint8(cr)])>>16+clampOff)&clampMask]
+			bb := clampTab[(yy+cbB[uint8(cb)]+clampOff)&clampMask]
+			out[x] = float32(lumaR[r]+lumaG[g]) + lumaB[bb]
 		}
+	}
+}
+
+// sampleCol is one sampled column of a 4:2:0 image: its luma column, its
+// chroma column, the farther chroma column and the rounding bias.
+type sampleCol struct {
+	sx, k, nk, bias int32
+}
+
+// libjpeg's conversion tables (jdcolor.c build_ycc_rgb_table) and a
+// clamping table; jpegRGB computes the same values directly.
+var (
+	crR, cbB, cbG, crG [256]int32
+	clampTab           [2 * clampOff]uint8
+)
+
+// clampTab[(v+clampOff)&clampMask] is v clamped to 0..255 for any v in
+// -clampOff..clampOff-1 (the conversion's results are within -227..482).
+const (
+	clampOff  = 1024
+	clampMask = 2*clampOff - 1
+)
+
+func init() {
+	for i := range 256 {
+		x := int32(i) - 128
+		crR[i] = (91881*x + 32768) >> 16
+		cbB[i] = (116130*x + 32768) >> 16
+		crG[i] = -46802 * x
+		cbG[i] = -22554*x + 32768
+	}
+	for i := range clampTab {
+		clampTab[i] = clamp8(int32(i - clampOff))
 	}
 }
 
@@ -282,6 +334,18 @@ func (s *scratch) yccGrey(m *image.YCbCr, c *chroma, conv func(y, cb, cr int32) 
 	b := m.Rect
 	w, h := b.Dx(), b.Dy()
 	y0 := m.YOffset(b.Min.X, b.Min.Y)
+	if c.unaligned {
+		for y := range h {
+			for x := range w {
+				cb, cr := c.at(x, y)
+				r, g, bb := conv(int32(m.Y[y0+y*m.YStride+x]), cb, cr)
+				if r != g || r != bb {
+					return false
+				}
+			}
+		}
+		return true
+	}
 	for cy := 0; cy < c.ch; cy++ {
 		o := c.cOffset(0, cy)
 		cbRow, crRow := m.Cb[o:o+c.cw], m.Cr[o:o+c.cw]
