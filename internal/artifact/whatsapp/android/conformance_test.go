@@ -73,10 +73,10 @@ func loadSQL(t *testing.T, dst string, scripts ...string) {
 }
 
 var (
-	base64SHA      = regexp.MustCompile(`^'[A-Za-z0-9+/]{43}='$`)
+	base64SHA = regexp.MustCompile(`^'[A-Za-z0-9+/]{43}='$`)
 )
 
-// sqlTuple splits the values of an INSERT (quoted strings, X'' blobs,
+// sqlTuple splits the values of an INSERT (quoted strings, X” blobs,
 // numbers, NULL) at the commas outside quotes.
 func sqlTuple(s string) []string {
 	var out []string
