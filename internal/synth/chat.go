@@ -429,3 +429,82 @@ func ExampleScenario() *Scenario {
 	}
 	return s
 }
+
+// LargeScenario is a deterministic scenario of the given size for
+// benchmarks and robustness tests: groups of 20 members drawn from a pool
+// of people (numbers of the operation's countries), messages spread over
+// the groups in turn, one in five an image whose hash recurs across
+// groups (forwarded media), one in fifty a group event.
+func LargeScenario(chats, messages int) *Scenario {
+	prefixes := []string{"34600", "57300", "39320", "49151", "59170", "50683", "59598", "56960", "50370", "35191"}
+	people := chats * 5
+	if people < 40 {
+		people = 40
+	}
+	jid := func(i int) string {
+		p := prefixes[i%len(prefixes)]
+		digits := 11
+		if p == "57300" || p == "59598" || p == "35191" {
+			digits = 12
+		}
+		n := fmt.Sprintf("%s%0*d", p, digits-len(p), i/len(prefixes)+1)
+		return n + "@s.whatsapp.net"
+	}
+	s := &Scenario{AppVersion: "2.24.1.5", Owner: Person{JID: "34699999999@s.whatsapp.net", PushName: "Owner"}}
+	for i := 0; i < people; i++ {
+		p := Person{JID: jid(i), PushName: fmt.Sprintf("P%d", i)}
+		if i%3 == 0 {
+			p.Name = fmt.Sprintf("Contact %d", i)
+		}
+		if i%7 == 0 {
+			p.LID = fmt.Sprintf("1%014d@lid", i+1)
+		}
+		s.People = append(s.People, p)
+	}
+	base := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.Chats = make([]Chat, chats)
+	for c := range s.Chats {
+		ch := &s.Chats[c]
+		ch.JID = fmt.Sprintf("120363%012d@g.us", c+1)
+		ch.Kind = Group
+		ch.Subject = fmt.Sprintf("Group %d", c+1)
+		ch.Created = base.Add(time.Duration(c) * time.Second)
+		first := (c * 5) % people
+		ch.Creator = s.People[first].JID
+		ch.Subjects = []SubjectChange{{Subject: ch.Subject, Time: ch.Created, Actor: ch.Creator}}
+		ch.Members = append(ch.Members, Member{JID: s.Owner.JID, Role: RoleMember})
+		for k := 0; k < 20; k++ {
+			role := RoleMember
+			switch k {
+			case 0:
+				role = RoleCreator
+			case 1:
+				role = RoleAdmin
+			}
+			ch.Members = append(ch.Members, Member{JID: s.People[(first+k)%people].JID, Role: role})
+		}
+		ch.Events = append(ch.Events, Event{ID: fmt.Sprintf("C%d", c), Time: ch.Created, Action: "created", Actor: ch.Creator, New: ch.Subject})
+	}
+	for i := 0; i < messages; i++ {
+		c := i % chats
+		ch := &s.Chats[c]
+		t := base.Add(time.Hour + time.Duration(i)*time.Second)
+		if i%50 == 49 {
+			ch.Events = append(ch.Events, Event{ID: fmt.Sprintf("E%d", i), Time: t, Action: "added", Actor: ch.Creator,
+				Targets: []string{ch.Members[2+i%19].JID}})
+			continue
+		}
+		sender := ch.Members[1+i%20].JID
+		m := Message{ID: fmt.Sprintf("M%d", i), Sender: sender, Time: t, Type: "text", Text: fmt.Sprintf("message %d", i)}
+		if i%11 == 0 {
+			m.Sender, m.FromMe = s.Owner.JID, true
+		}
+		if i%5 == 0 {
+			name := fmt.Sprintf("IMG-20220101-WA%04d.jpg", i%9973)
+			m.Type, m.Text, m.Forwarded = "image", "", i%10 == 0
+			m.Media = &Media{SHA256: MediaHash(name), Path: "Media/WhatsApp Images/" + name, MIME: "image/jpeg", Size: int64(20000 + i%9973)}
+		}
+		ch.Messages = append(ch.Messages, m)
+	}
+	return s
+}
