@@ -85,8 +85,18 @@ func (e *emitter) flush() error {
 		return nil
 	}
 	e.b, e.rows = store.ArtifactBatch{}, 0
-	return e.write(b)
+	if err := e.write(b); err != nil {
+		return &writeError{err}
+	}
+	return nil
 }
+
+// writeError is a failure to store findings: it stops the reading, where
+// a failure to read a part of the evidence only skips that part.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
 
 // problems counts what a reader had to work around, for warnings that
 // summarise instead of flooding the artifact record.

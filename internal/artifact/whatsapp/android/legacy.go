@@ -26,24 +26,20 @@ func (r *reader) readLegacyMessages() error {
 		}
 	}
 	col := func(c string) string { return r.db.Col(r.ctx, "messages", "m", c) }
-	rows, err := r.query(`SELECT m._id, m.key_remote_jid, ` + strings.Join([]string{col("key_from_me"), col("key_id"), col("status"),
+	q := `SELECT m._id, m.key_remote_jid, ` + strings.Join([]string{col("key_from_me"), col("key_id"), col("status"),
 		col("data"), col("timestamp"), col("media_mime_type"), col("media_wa_type"), col("media_size"), col("media_name"),
 		col("media_caption"), col("media_hash"), col("remote_resource"), col("forwarded"), col("thumb_image")}, ", ") +
-		` FROM messages m WHERE m.key_remote_jid IS NOT '-1' ORDER BY m._id`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
+		` FROM messages m WHERE m._id > ? AND m.key_remote_jid IS NOT '-1' ORDER BY m._id`
 	var (
 		id                                     int64
 		fromMe, status, ts, size, forwarded    sql.NullInt64
 		chatV, keyID, data, mime, waType, name any
 		capt, hash, remote, thumb              any
 	)
-	for rows.Next() {
+	return r.scanFrom("messages", q, func(rows *sql.Rows) (int64, error) {
 		if err := rows.Scan(&id, &chatV, &fromMe, &keyID, &status, &data, &ts, &mime, &waType, &size, &name, &capt, &hash,
 			&remote, &forwarded, &thumb); err != nil {
-			return fmt.Errorf("messages row %d: %w", id, err)
+			return 0, err
 		}
 		ref := "messages:" + strconv.FormatInt(id, 10)
 		chat := r.bareText(chatV, ref+" key_remote_jid")
@@ -54,17 +50,14 @@ func (r *reader) readLegacyMessages() error {
 		me := fromMe.Int64 == 1
 		key := r.p.text(keyID, ref+" key_id")
 		if r.seen != nil && r.seen[chat+"\x00"+strconv.FormatBool(me)+"\x00"+key] {
-			continue // already read from the new message table
+			return id, nil // already read from the new message table
 		}
 		t := r.msTime(ts, ref+" timestamp")
 		typ, typOK := whatsapp.Int(waType)
 		sender := r.bareText(remote, ref+" remote_resource")
 		blob := blobOf(thumb)
 		if status.Int64 == 6 && typOK && typ == 0 {
-			if err := r.out.event(r.legacyEvent(ref, chat, t, me, sender, size, r.p.text(data, ref+" data"), blob)); err != nil {
-				return err
-			}
-			continue
+			return id, r.out.event(r.legacyEvent(ref, chat, t, me, sender, size, r.p.text(data, ref+" data"), blob))
 		}
 		m := store.Message{RowRef: ref, ChatJID: chat, Time: t, FromMe: me, KeyID: key, MediaSize: -1, Forwarded: forwarded.Int64 > 0}
 		if typOK {
@@ -99,16 +92,10 @@ func (r *reader) readLegacyMessages() error {
 			}
 		}
 		if err := r.out.message(m); err != nil {
-			return err
+			return id, err
 		}
-		if err := r.links(m); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("messages table (after row %d): %w", id, err)
-	}
-	return nil
+		return id, r.links(m)
+	})
 }
 
 func legacyMediaType(t int64) bool {

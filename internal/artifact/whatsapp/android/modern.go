@@ -53,20 +53,15 @@ func (r *reader) readModernMessages() error {
 	} else {
 		sel = append(sel, "NULL")
 	}
-	targets, err := r.systemTargets()
-	if err != nil {
+	var targets map[int64][]int64
+	if err := r.step("message_system_chat_participant", func() (err error) { targets, err = r.systemTargets(); return err }); err != nil {
 		return err
 	}
 	// The sentinel row (spec §0 rule 5) is the only one skipped.
-	where := ""
+	where := " WHERE m._id > ?"
 	if cols["key_id"] {
-		where = ` WHERE NOT (m.chat_row_id = -1 AND m.key_id = '-1')`
+		where += ` AND NOT (m.chat_row_id = -1 AND m.key_id = '-1')`
 	}
-	rows, err := r.query("SELECT " + strings.Join(sel, ", ") + from + where + " ORDER BY m._id")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	var (
 		id                                               int64
 		chatRow, fromMe, sender, ts, typ, flags          sql.NullInt64
@@ -74,10 +69,10 @@ func (r *reader) readModernMessages() error {
 		action                                           sql.NullInt64
 		keyID, text, fpath, mime, fhash, name, capt, old any
 	)
-	for rows.Next() {
+	err := r.scanFrom("message", "SELECT "+strings.Join(sel, ", ")+from+where+" ORDER BY m._id", func(rows *sql.Rows) (int64, error) {
 		if err := rows.Scan(&id, &chatRow, &fromMe, &keyID, &sender, &ts, &typ, &text, &flags,
 			&hasMedia, &fpath, &mime, &fhash, &size, &length, &name, &capt, &forwarded, &isSys, &action, &old); err != nil {
-			return fmt.Errorf("message %d: %w", id, err)
+			return 0, err
 		}
 		ref := "message:" + strconv.FormatInt(id, 10)
 		chat := r.chatJIDByRow(chatRow.Int64)
@@ -112,10 +107,7 @@ func (r *reader) readModernMessages() error {
 			if len(ev.TargetJIDs) == 0 && (action.Int64 == 5 || action.Int64 == 13 || action.Int64 == 20 || action.Int64 == 79) && ev.ActorJID != "" {
 				ev.TargetJIDs = []string{ev.ActorJID} // the one who left or joined
 			}
-			if err := r.out.event(ev); err != nil {
-				return err
-			}
-			continue
+			return id, r.out.event(ev)
 		}
 		m := store.Message{RowRef: ref, ChatJID: chat, Time: t, FromMe: me, KeyID: key, MediaSize: -1,
 			Forwarded: forwarded.Int64 == 1 || flags.Valid && flags.Int64&1 == 1}
@@ -157,16 +149,14 @@ func (r *reader) readModernMessages() error {
 			}
 		}
 		if err := r.out.message(m); err != nil {
-			return err
+			return id, err
 		}
-		if err := r.links(m); err != nil {
-			return err
-		}
+		return id, r.links(m)
+	})
+	if err != nil {
+		return err
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("message table (after row %d): %w", id, err)
-	}
-	return r.previewLinks()
+	return r.step("message_text", r.previewLinks)
 }
 
 // links records the WhatsApp links a message's text and caption hold.

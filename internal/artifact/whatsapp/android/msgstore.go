@@ -83,6 +83,9 @@ func detect(ctx context.Context, db *whatsapp.DB) (layout, error) {
 	default:
 		return l, fmt.Errorf("%w: neither a messages table nor message with jid and chat", whatsapp.ErrNotWhatsApp)
 	}
+	if err := ctx.Err(); err != nil {
+		return l, err
+	}
 	var err error
 	if hasLegacy {
 		where := ""
@@ -90,7 +93,7 @@ func detect(ctx context.Context, db *whatsapp.DB) (layout, error) {
 			where = `key_remote_jid IS NOT '-1'`
 		}
 		if l.nLegacy, err = db.Count(ctx, "messages", where); err != nil {
-			return l, err
+			l.nLegacy = 1 // unreadable count (a damaged file): read what can be read
 		}
 	}
 	if hasModern {
@@ -99,7 +102,7 @@ func detect(ctx context.Context, db *whatsapp.DB) (layout, error) {
 			where = `chat_row_id IS NOT -1`
 		}
 		if l.nModern, err = db.Count(ctx, "message", where); err != nil {
-			return l, err
+			l.nModern = 1
 		}
 	}
 	l.readLegacy = hasLegacy && l.nLegacy > 0
@@ -175,24 +178,25 @@ func (r *reader) query(q string, args ...any) (*sql.Rows, error) {
 
 func (r *reader) read() error {
 	if r.l.hasJID {
-		if err := r.readJIDs(); err != nil {
+		if err := r.step("jid", r.readJIDs); err != nil {
 			return err
 		}
 	}
-	if err := r.readOwner(); err != nil {
+	if err := r.step("owner", r.readOwner); err != nil {
 		return err
 	}
-	if err := r.loadChats(); err != nil {
+	if err := r.step("chat", r.loadChats); err != nil {
 		return err
 	}
-	subjects, creators, err := r.groupHistory()
-	if err != nil {
+	var subjects map[string][]store.SubjectChange
+	var creators map[string]creatorInfo
+	if err := r.step("group history", func() (err error) { subjects, creators, err = r.groupHistory(); return err }); err != nil {
 		return err
 	}
-	if err := r.readChats(subjects, creators); err != nil {
+	if err := r.step("chats", func() error { return r.readChats(subjects, creators) }); err != nil {
 		return err
 	}
-	if err := r.readMembers(); err != nil {
+	if err := r.step("members", r.readMembers); err != nil {
 		return err
 	}
 	if err := r.out.flush(); err != nil {
@@ -211,10 +215,136 @@ func (r *reader) read() error {
 			return err
 		}
 	}
-	if err := r.readInviteCards(); err != nil {
+	return r.step("message_group_invite", r.readInviteCards)
+}
+
+// step runs one part of the reading. A failure of the database (a
+// corrupt page, a table whose definition does not match its rows) ends
+// that part with a warning and the reading goes on with the rest; a
+// failure to write to the store, or a cancellation, stops everything.
+func (r *reader) step(what string, fn func() error) error {
+	err := fn()
+	if err == nil {
+		return nil
+	}
+	var we *writeError
+	if errors.As(err, &we) || r.ctx.Err() != nil {
 		return err
 	}
+	r.p.note("part of the database unreadable, the rest read", "%s: %v", what, err)
 	return nil
+}
+
+// noRow is below every row id.
+const noRow = -(1 << 62)
+
+// scanFrom reads a table in row id order with q, which takes one
+// argument (read the rows whose _id is above it), handing each row to fn,
+// which returns the row's _id. A stretch of rows the database cannot read
+// (a corrupt or missing page) is skipped with a warning, and reading
+// resumes at the next row it can read, so that a damaged file still gives
+// every row that is readable.
+func (r *reader) scanFrom(what, q string, fn func(*sql.Rows) (int64, error)) error {
+	after := int64(noRow)
+	for {
+		last, err := r.scanOnce(q, after, fn)
+		if err == nil {
+			return nil
+		}
+		var we *writeError
+		if errors.As(err, &we) || r.ctx.Err() != nil {
+			return err
+		}
+		next, ok := r.nextReadable(q, last)
+		if !ok {
+			r.p.note("unreadable rows skipped", "%s: the rows after %s: %v", what, rowName(last), err)
+			return nil
+		}
+		r.p.note("unreadable rows skipped", "%s: the rows after %s and before %d: %v", what, rowName(last), next, err)
+		after = next - 1
+	}
+}
+
+func rowName(id int64) string {
+	if id == noRow {
+		return "the start"
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func (r *reader) scanOnce(q string, after int64, fn func(*sql.Rows) (int64, error)) (int64, error) {
+	rows, err := r.db.QueryContext(r.ctx, q, after)
+	if err != nil {
+		return after, err
+	}
+	defer rows.Close()
+	last := after
+	for rows.Next() {
+		id, err := fn(rows)
+		if err != nil {
+			return last, err
+		}
+		last = id
+	}
+	return last, rows.Err()
+}
+
+// nextReadable finds the first row after last that the database can read
+// again: it probes ever further ahead, then narrows down.
+func (r *reader) nextReadable(q string, last int64) (int64, bool) {
+	probe := func(x int64) (int64, bool) {
+		var id int64
+		rows, err := r.db.QueryContext(r.ctx, q+" LIMIT 1", x)
+		if err != nil {
+			return 0, false
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			return 0, false
+		}
+		// Only the row id is needed; scanning the first column is enough to
+		// tell the row is readable.
+		cols, _ := rows.Columns()
+		dest := make([]any, len(cols))
+		for i := range dest {
+			dest[i] = new(any)
+		}
+		if rows.Scan(dest...) != nil {
+			return 0, false
+		}
+		if v, ok := whatsapp.Int(*(dest[0].(*any))); ok {
+			id = v
+		}
+		return id, rows.Err() == nil
+	}
+	base := last
+	if base == noRow {
+		base = 0
+	}
+	lo, hi := base, int64(-1)
+	var found int64
+	for gap := int64(1); gap < 1<<42; gap *= 2 {
+		if r.ctx.Err() != nil {
+			return 0, false
+		}
+		if id, ok := probe(base + gap); ok {
+			hi, found = base+gap, id
+			break
+		}
+		lo = base + gap
+	}
+	if hi < 0 {
+		return 0, false
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if id, ok := probe(mid); ok {
+			hi, found = mid, id
+		} else {
+			lo = mid
+		}
+	}
+	return found, true
 }
 
 // readJIDs loads the jid table and the LID map.
