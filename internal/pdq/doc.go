@@ -58,7 +58,8 @@
 //     applied.
 //   - GIF: the first frame (its own rectangle). TIFF: the first image.
 //   - Images under 5 pixels in either dimension give the zero hash with
-//     quality 0.
+//     quality 0, unless the other dimension is over 512: the resize comes
+//     first and stretches, say, 600x3 to 512x512, which is then hashed.
 //   - Planes of exactly 64x64 skip the filter in the plain hash (a shortcut
 //     the reference keeps for video frames) but not in the dihedral hashes;
 //     Result carries both as the reference computes them.

@@ -249,6 +249,10 @@ func TestTooSmall(t *testing.T) {
 	if h.IsZero() {
 		t.Errorf("5x5 image hashed to zero")
 	}
+	// The resize to 512x512 comes before the size guard.
+	if h, _ := HashImage(pattern(600, 3, 0)); h.IsZero() {
+		t.Errorf("600x3 image (stretched to 512x512) hashed to zero")
+	}
 }
 
 // pattern draws a benign synthetic test card: gradients, a disc and a
