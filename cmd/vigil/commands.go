@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"vigil/internal/artifact"
+	whatsapp "vigil/internal/artifact/whatsapp/all"
 	"vigil/internal/caseio"
 	"vigil/internal/intake"
 	"vigil/internal/pdq"
@@ -17,12 +18,13 @@ import (
 // extraCommands are the commands of the analysis stages, registered here
 // as each stage lands.
 func extraCommands(a *app) []*cobra.Command {
-	return []*cobra.Command{newPDQCmd(), newHashsetCmd(a), newMatchCmd(a), newHitsCmd(a)}
+	return []*cobra.Command{newPDQCmd(), newHashsetCmd(a), newMatchCmd(a), newHitsCmd(a),
+		newChatsCmd(a), newAccountsCmd(a), newMessagesCmd(a), newEventsCmd(a), newLinksCmd(a)}
 }
 
 // extractors are the artifact extractors the intake runs.
 func extractors() []artifact.Extractor {
-	return nil
+	return whatsapp.Extractors()
 }
 
 // imageHasher is the perceptual hash computed for every image.
