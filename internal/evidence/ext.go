@@ -228,7 +228,7 @@ func (v *extVolume) root() (ventry, error) {
 
 func (v *extVolume) list(d *ventry) ([]ventry, error) {
 	in := d.ref.(*extInode)
-	if in.size > extMaxDir {
+	if in.size > extMaxDir || in.size > v.size {
 		return nil, fmt.Errorf("directory of %d bytes: %w", in.size, errCorrupt)
 	}
 	ra, err := v.data(in)

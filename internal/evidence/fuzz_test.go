@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Every reader of untrusted containers has a fuzz target: given bytes, open
@@ -21,10 +22,18 @@ import (
 // testdata/fuzz/FuzzXxx, written by TestWriteFuzzSeeds from fixtures the
 // tests build.
 
+const fuzzHang = 20 * time.Second
+
 var fuzzBudget = Budget{MaxDepth: 2, MaxEntries: 2000, MaxExpanded: 8 << 20, MaxEntry: 2 << 20, MaxRatio: 200}
 
 // fuzzOpen opens data as kind with a small budget and walks it all.
 func fuzzOpen(t *testing.T, data []byte, kind string) {
+	// A hang is a failure: the watchdog crashes the fuzzing worker, which
+	// makes the fuzzer save the input.
+	watchdog := time.AfterFunc(fuzzHang, func() {
+		panic(fmt.Sprintf("%s input of %d bytes still being read after %v", kind, len(data), fuzzHang))
+	})
+	defer watchdog.Stop()
 	tr := NewTracker(fuzzBudget)
 	src, err := openKind(bytes.NewReader(data), int64(len(data)), kind, tr)
 	if err != nil {
