@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -122,20 +123,20 @@ func (r *reader) chatStorage() error {
 		a.Owner, a.OwnerBasis = true, basis
 	}
 	steps := []struct {
-		what string
-		fn   func() error
+		what, lost string
+		fn         func() error
 	}{
-		{"ZWACHATSESSION", s.readChats},
-		{"ZWAGROUPMEMBER", s.readMembers},
-		{"group events", s.readHistory},
-		{"ZWAPROFILEPUSHNAME", s.readPushNames},
+		{"ZWACHATSESSION", "chats are named by their messages' JIDs", s.readChats},
+		{"ZWAGROUPMEMBER", "group members and senders known only by member row are missing", s.readMembers},
+		{"group events", "creators and subject histories are missing", s.readHistory},
+		{"ZWAPROFILEPUSHNAME", "push names are missing", s.readPushNames},
 	}
 	for _, st := range steps {
 		if err := st.fn(); err != nil {
-			if st.what == "ZWACHATSESSION" {
-				return fmt.Errorf("%s: %w", st.what, err)
-			}
-			r.warn("whatsapp ios %s: %s: %v (read what came before)", r.in.Path, st.what, err)
+			r.warn("whatsapp ios %s: %s: %v (%s)", r.in.Path, st.what, err, st.lost)
+		}
+		if st.what == "ZWACHATSESSION" && len(s.chats) == 0 {
+			s.chatsFromMessages()
 		}
 	}
 	if r.db.HasTable("ZWAPHONENUMBERLIDPAIR") {
@@ -229,7 +230,12 @@ func (s *session) readChats() error {
 	} else {
 		q += `, NULL AS ZCREATIONDATE, NULL AS ZCREATORJID FROM ZWACHATSESSION c`
 	}
-	_, err := s.scan(q+` ORDER BY c.Z_PK`, func(row map[string]any) error {
+	fallback := `SELECT c.Z_PK AS pk, ` + s.cols(t, "c", "ZCONTACTJID", "ZSESSIONTYPE", "ZPARTNERNAME", "ZCONTACTIDENTIFIER", "ZGROUPINFO") +
+		`, NULL AS ZCREATIONDATE, NULL AS ZCREATORJID FROM ZWACHATSESSION c`
+	if !info {
+		fallback = ""
+	}
+	_, err := s.readTable(t, "c", q, fallback, func(row map[string]any) error {
 		pk, _ := whatsapp.Int(row["pk"])
 		jid := s.jid(row["ZCONTACTJID"])
 		st, stOK := whatsapp.Int(row["ZSESSIONTYPE"])
@@ -276,13 +282,51 @@ func (s *session) readChats() error {
 	return err
 }
 
+// chatsFromMessages rebuilds the chats when ZWACHATSESSION gave none (an
+// unreadable page): each chat row id is named by the JIDs of its
+// messages, a group's JID if any, else the partner's.
+func (s *session) chatsFromMessages() {
+	need := []string{"ZCHATSESSION", "ZFROMJID", "ZTOJID"}
+	for _, c := range need {
+		if !s.db.HasColumn(s.ctx, "ZWAMESSAGE", c) {
+			return
+		}
+	}
+	found := map[int64]string{}
+	s.scan(`SELECT DISTINCT ZCHATSESSION, ZFROMJID, ZTOJID FROM ZWAMESSAGE WHERE ZCHATSESSION IS NOT NULL`, func(row map[string]any) error {
+		pk, _ := whatsapp.Int(row["ZCHATSESSION"])
+		for _, col := range []string{"ZFROMJID", "ZTOJID"} {
+			j := s.jid(row[col])
+			if j == "" {
+				continue
+			}
+			if strings.HasSuffix(j, "@g.us") || found[pk] == "" && personJID(j) != "" && j != s.owner {
+				if !strings.HasSuffix(found[pk], "@g.us") {
+					found[pk] = j
+				}
+			}
+		}
+		return nil
+	})
+	for pk, j := range found {
+		c := &chat{jid: j, kind: kindOf(j, 0, false)}
+		c.row = &store.Chat{JID: j, Kind: c.kind}
+		s.chats[pk] = c
+		s.order = append(s.order, pk)
+	}
+	sort.Slice(s.order, func(i, j int) bool { return s.order[i] < s.order[j] })
+	if len(found) > 0 {
+		s.warn("whatsapp ios %s: ZWACHATSESSION unreadable: %d chats rebuilt from their messages' JIDs (no subjects or creation times)", s.in.Path, len(found))
+	}
+}
+
 func (s *session) readMembers() error {
 	t := "ZWAGROUPMEMBER"
 	if !s.db.HasTable(t) {
 		return nil
 	}
 	q := `SELECT gm.Z_PK AS pk, ` + s.cols(t, "gm", "ZCHATSESSION", "ZMEMBERJID", "ZISADMIN", "ZISACTIVE", "ZCONTACTNAME", "ZFIRSTNAME") +
-		` FROM ZWAGROUPMEMBER gm ORDER BY gm.Z_PK`
+		` FROM ZWAGROUPMEMBER gm`
 	type seen struct{ first, last time.Time }
 	// First and last activity of each member row and of the owner per chat.
 	spans := map[int64]*seen{}
@@ -312,7 +356,7 @@ func (s *session) readMembers() error {
 		})
 	}
 	seenPair := map[[2]string]int{} // chat, account → index in the batch
-	_, err := s.scan(q, func(row map[string]any) error {
+	_, err := s.readTable(t, "gm", q, "", func(row map[string]any) error {
 		pk, _ := whatsapp.Int(row["pk"])
 		cpk, _ := whatsapp.Int(row["ZCHATSESSION"])
 		jid := personJID(s.jid(row["ZMEMBERJID"]))
@@ -568,9 +612,17 @@ func (s *session) readMessages() error {
 			q += `, NULL AS ` + c
 		}
 	}
-	q += ` FROM ZWAMESSAGE m` + join + ` ORDER BY m.Z_PK`
-	last := int64(-1)
-	n, err := s.scan(q, func(row map[string]any) error {
+	fallback := ""
+	if join != "" {
+		fallback = `SELECT m.Z_PK AS pk, ` + s.cols("ZWAMESSAGE", "m", messageCols...)
+		for _, c := range mediaCols {
+			fallback += `, NULL AS ` + c
+		}
+		fallback += ` FROM ZWAMESSAGE m`
+	}
+	q += ` FROM ZWAMESSAGE m` + join
+	last := int64(math.MinInt64)
+	_, err := s.readTable("ZWAMESSAGE", "m", q, fallback, func(row map[string]any) error {
 		pk, _ := whatsapp.Int(row["pk"])
 		if pk == last {
 			s.counts["extra media items of a message, ignored"]++
@@ -581,11 +633,7 @@ func (s *session) readMessages() error {
 		return s.flush(false)
 	})
 	if err != nil {
-		if n == 0 {
-			return fmt.Errorf("ZWAMESSAGE: %w", err)
-		}
-		// Keep what was read; say where reading stopped.
-		s.warn("whatsapp ios %s: ZWAMESSAGE: reading stopped after %d rows (last Z_PK %d): %v; later rows are lost", s.in.Path, n, last, err)
+		return fmt.Errorf("ZWAMESSAGE: %w", err)
 	}
 	return nil
 }

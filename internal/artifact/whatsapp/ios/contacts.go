@@ -1,6 +1,7 @@
 package ios
 
 import (
+	"fmt"
 	"strings"
 
 	"vigil/internal/phone"
@@ -12,9 +13,9 @@ import (
 // ZWHATSAPPID, no ZLID) say nothing about accounts and are skipped.
 func (r *reader) contacts() error {
 	t := "ZWAADDRESSBOOKCONTACT"
-	q := `SELECT ` + r.cols(t, "c", "ZFULLNAME", "ZGIVENNAME", "ZLASTNAME", "ZBUSINESSNAME", "ZWHATSAPPID", "ZLID", "ZUSERNAME") +
-		` FROM ZWAADDRESSBOOKCONTACT c ORDER BY ` + r.db.Col(r.ctx, t, "c", "Z_PK")
-	n, err := r.scan(q, func(row map[string]any) error {
+	q := `SELECT ` + r.db.Col(r.ctx, t, "c", "Z_PK") + ` AS pk, ` + r.cols(t, "c", "ZFULLNAME", "ZGIVENNAME", "ZLASTNAME", "ZBUSINESSNAME", "ZWHATSAPPID", "ZLID", "ZUSERNAME") +
+		` FROM ZWAADDRESSBOOKCONTACT c`
+	_, err := r.readTable(t, "c", q, "", func(row map[string]any) error {
 		wa := toJID(r.text(row["ZWHATSAPPID"]), phone.ServerPerson)
 		lid := toJID(r.text(row["ZLID"]), phone.ServerLID)
 		jid, lidJID := "", ""
@@ -46,10 +47,7 @@ func (r *reader) contacts() error {
 		return nil
 	})
 	if err != nil {
-		if n == 0 {
-			return err
-		}
-		r.warn("whatsapp ios %s: %s: reading stopped after %d rows: %v", r.in.Path, t, n, err)
+		return fmt.Errorf("%s: %w", t, err)
 	}
 	return r.flush(true)
 }

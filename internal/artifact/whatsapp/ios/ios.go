@@ -25,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"sort"
 	"strings"
@@ -282,14 +283,17 @@ func (r *reader) report() {
 	}
 }
 
-// errStop ends a table scan early without being an error of the table.
-var errStop = errors.New("stop")
+// callbackError marks an error of the row callback (a failed write), so
+// that it is not mistaken for an unreadable page.
+type callbackError struct{ error }
+
+func (e callbackError) Unwrap() error { return e.error }
 
 // scan runs q and calls fn with each row's values, by column name. A
-// read error after some rows is returned with how far the scan got, so
-// the caller can keep what was read and say what was lost.
-func (r *reader) scan(q string, fn func(row map[string]any) error) (n int, err error) {
-	rows, err := r.db.QueryContext(r.ctx, q)
+// read error after some rows is returned with how many were read, so the
+// caller can keep them and say what was lost.
+func (r *reader) scan(q string, fn func(row map[string]any) error, args ...any) (n int, err error) {
+	rows, err := r.db.QueryContext(r.ctx, q, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -313,13 +317,166 @@ func (r *reader) scan(q string, fn func(row map[string]any) error) (n int, err e
 		}
 		n++
 		if err := fn(row); err != nil {
-			if err == errStop {
-				return n, nil
-			}
-			return n, err
+			return n, callbackError{err}
 		}
 	}
 	return n, rows.Err()
+}
+
+// readTable reads a Core Data table in Z_PK order. q selects from the
+// table under alias, with its Z_PK as "pk", and has no WHERE or ORDER BY;
+// fallback, when not "", is the same select without the joins to other
+// tables. When a corrupt page stops the reading, the rows after it are
+// still read: the rows whose own page is readable but whose joined row is
+// not are read again through fallback, the rows the corrupt page holds
+// are skipped, and one warning says which Z_PKs were lost. A damaged
+// database loses only what is unreadable. The error is returned only when
+// nothing could be read.
+func (r *reader) readTable(table, alias, q, fallback string, fn func(row map[string]any) error) (int, error) {
+	if !r.db.HasColumn(r.ctx, table, "Z_PK") {
+		n, err := r.scan(q, fn)
+		var cb callbackError
+		if errors.As(err, &cb) {
+			return n, cb.error
+		}
+		if err != nil && n > 0 {
+			r.warn("whatsapp ios %s: %s: reading stopped after %d rows: %v; later rows are unreadable", r.in.Path, table, n, err)
+			err = nil
+		}
+		return n, err
+	}
+	order := " ORDER BY " + alias + ".Z_PK"
+	q += " WHERE " + alias + ".Z_PK >= ?" + order
+	if fallback != "" {
+		fallback += " WHERE " + alias + ".Z_PK >= ? AND " + alias + ".Z_PK < ?" + order
+	}
+	var (
+		total, partial int
+		lost           []string // Z_PK ranges skipped
+		firstErr       error
+	)
+	defer func() {
+		if partial > 0 {
+			r.warn("whatsapp ios %s: %s: %d rows read without their joined rows (a corrupt page of another table)", r.in.Path, table, partial)
+		}
+		if len(lost) > 0 {
+			shown := lost
+			if len(shown) > 10 {
+				shown = append(shown[:10:10], "…")
+			}
+			r.warn("whatsapp ios %s: %s: rows with Z_PK %s are unreadable (%v), skipped", r.in.Path, table, strings.Join(shown, ", "), firstErr)
+		}
+	}()
+	from := int64(math.MinInt64)
+	for {
+		var last int64
+		got := false
+		n, err := r.scan(q, func(row map[string]any) error {
+			last, _ = whatsapp.Int(row["pk"])
+			got = true
+			return fn(row)
+		}, from)
+		total += n
+		if err == nil {
+			return total, nil
+		}
+		var cb callbackError
+		if errors.As(err, &cb) {
+			return total, cb.error
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		lo := from
+		if got {
+			lo = last + 1
+		} else if from == math.MinInt64 {
+			lo = 0
+			var mn int64
+			if r.db.QueryRowContext(r.ctx, `SELECT min(Z_PK) FROM `+whatsapp.Quote(table)).Scan(&mn) == nil {
+				lo = mn
+			}
+		}
+		lo = max(lo, 0)
+		next, ok := r.nextReadable(table, lo)
+		if ok && !got && next <= from {
+			next, ok = r.nextReadable(table, from+1) // this row fails: past it
+		}
+		end := next
+		if !ok {
+			end = math.MaxInt64
+		}
+		if end > lo && fallback != "" {
+			var recovered int64 = -1
+			m, ferr := r.scan(fallback, func(row map[string]any) error {
+				recovered, _ = whatsapp.Int(row["pk"])
+				return fn(row)
+			}, lo, end)
+			total += m
+			partial += m
+			if errors.As(ferr, &cb) {
+				return total, cb.error
+			}
+			if m > 0 {
+				lo = recovered + 1
+			}
+		}
+		if end > lo {
+			if ok {
+				lost = append(lost, fmt.Sprintf("%d-%d", lo, end-1))
+			} else {
+				lost = append(lost, fmt.Sprintf("%d and after", lo))
+			}
+		}
+		if !ok {
+			if total == 0 {
+				lost = nil
+				return 0, err
+			}
+			return total, nil
+		}
+		from = next
+	}
+}
+
+// nextReadable finds the first row of table at or after lo whose page can
+// be read: probes forward with growing steps, then back by halving, to
+// the start of the first readable page.
+func (r *reader) nextReadable(table string, lo int64) (int64, bool) {
+	t := whatsapp.Quote(table)
+	var hi int64
+	if err := r.db.QueryRowContext(r.ctx, `SELECT max(Z_PK) FROM `+t).Scan(&hi); err != nil || hi < lo {
+		return 0, false
+	}
+	probe := func(x int64) (int64, bool) {
+		var pk int64
+		err := r.db.QueryRowContext(r.ctx, `SELECT Z_PK FROM `+t+` WHERE Z_PK >= ? ORDER BY Z_PK LIMIT 1`, x).Scan(&pk)
+		return pk, err == nil
+	}
+	bad, x, step := lo-1, lo, int64(1)
+	for {
+		if pk, ok := probe(x); ok {
+			good := x
+			for good-bad > 1 {
+				mid := bad + (good-bad)/2
+				if p, ok := probe(mid); ok {
+					good, pk = mid, p
+				} else {
+					bad = mid
+				}
+			}
+			return pk, true
+		}
+		if x >= hi {
+			return 0, false
+		}
+		bad = x
+		x += step
+		step *= 2
+		if x > hi {
+			x = hi
+		}
+	}
 }
 
 // col is the SELECT expression of an optional column: t.c, or NULL.
