@@ -87,8 +87,9 @@ type SourceSummary struct {
 
 // Summary is the outcome of an ingest.
 type Summary struct {
-	Device  store.Device    `json:"device"`
-	Sources []SourceSummary `json:"sources"`
+	Device      store.Device    `json:"device"`
+	Sources     []SourceSummary `json:"sources"`
+	LinkedMedia int64           `json:"linked_media"` // media messages newly linked to files
 }
 
 // ErrInterrupted is returned when the context was cancelled: what was
@@ -120,14 +121,25 @@ func Ingest(ctx context.Context, st store.Store, req Request, o Options) (Summar
 		return Summary{}, err
 	}
 	sum := Summary{Device: dev}
+	changed := false
 	for _, path := range req.Sources {
 		ss, err := ingestSource(ctx, st, dev, path, o)
 		if ss.Source.ID != 0 {
 			sum.Sources = append(sum.Sources, ss)
 		}
+		changed = changed || ss.Files > 0 || ss.Artifacts > 0
 		if err != nil {
 			return sum, err
 		}
+	}
+	if changed {
+		// Media messages of any device may now have their files, and
+		// attachments of exports their hashes.
+		n, err := st.LinkMedia(ctx)
+		if err != nil {
+			return sum, fmt.Errorf("linking media to files: %w", err)
+		}
+		sum.LinkedMedia = n
 	}
 	return sum, nil
 }
