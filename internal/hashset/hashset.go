@@ -211,7 +211,7 @@ func Read(ctx context.Context, path string, opt Options, fn func(Entry) error) (
 	r := newRun(ctx, path, f, opt, fn)
 	if f == NSRL {
 		err := readNSRL(ctx, path, r)
-		return r.meta, err
+		return r.finish(), err
 	}
 	file, err := os.Open(path)
 	if err != nil {
@@ -219,7 +219,15 @@ func Read(ctx context.Context, path string, opt Options, fn func(Entry) error) (
 	}
 	defer file.Close()
 	err = r.readText(file)
-	return r.meta, err
+	return r.finish(), err
+}
+
+// finish completes Meta: the count of warnings not listed.
+func (r *run) finish() Meta {
+	if r.warned >= maxWarnings {
+		r.meta.Warnings[maxWarnings-1] = fmt.Sprintf("%d more warnings not shown", r.warned-maxWarnings+1)
+	}
+	return r.meta
 }
 
 const (
@@ -346,7 +354,7 @@ func (r *run) warn(format string, args ...any) {
 	case r.warned < maxWarnings:
 		r.meta.Warnings = append(r.meta.Warnings, fmt.Sprintf(format, args...))
 	case r.warned == maxWarnings:
-		r.meta.Warnings = append(r.meta.Warnings, "more warnings not shown")
+		r.meta.Warnings = append(r.meta.Warnings, "") // see finish
 	}
 }
 

@@ -2,6 +2,7 @@ package hashset
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -366,5 +367,43 @@ func TestParseGUID(t *testing.T) {
 	}
 	if _, ok := parseGUID("EXAMPLE"); ok {
 		t.Error("EXAMPLE is a GUID")
+	}
+}
+
+func TestWarningsAreBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"@odata.context":"x/DataModels/2.0.xml/US/$metadata#Media","value":[`)
+	for i := 0; i < 30; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"MD5":"%s","Category":9}`, fakeMD5(i))
+	}
+	b.WriteString("]}")
+	got, meta := mustReadAll(t, writeFile(t, "w.json", []byte(b.String())), Options{})
+	if len(got) != 30 || len(meta.Warnings) != maxWarnings {
+		t.Fatalf("%d entries, %d warnings", len(got), len(meta.Warnings))
+	}
+	if last := meta.Warnings[maxWarnings-1]; last != "11 more warnings not shown" {
+		t.Errorf("last warning %q", last)
+	}
+}
+
+func TestReadCancelled(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 5000; i++ {
+		b.WriteString(fakeMD5(i) + "\n")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	n := 0
+	_, err := Read(ctx, writeFile(t, "l.txt", []byte(b.String())), Options{}, func(Entry) error {
+		n++
+		if n == 10 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || n >= 5000 {
+		t.Errorf("err = %v after %d entries", err, n)
 	}
 }

@@ -61,13 +61,15 @@ func heapInUse() uint64 {
 	return m.HeapAlloc
 }
 
-func getPDQ(dist string, n int) *pdqFixture {
+func getPDQ(b *testing.B, dist string, n int) *pdqFixture {
 	fixMu.Lock()
 	defer fixMu.Unlock()
 	key := fmt.Sprint(dist, n)
 	if f, ok := pdqFix[key]; ok {
 		return f
 	}
+	b.StopTimer()
+	defer b.StartTimer()
 	// Keep one 10M fixture at a time: 1 GB each.
 	for k, f := range pdqFix {
 		if len(f.set) >= 10_000_000 {
@@ -89,18 +91,19 @@ func getPDQ(dist string, n int) *pdqFixture {
 	f := &pdqFixture{set: set, x: x, build: time.Since(start)}
 	f.heap = heapInUse() - before
 	f.queries = queriesNear(set, 1000, 31, 103)
-	pdqFix[key] = f
-	return f
-}
-
-// checkSame verifies, in the benchmark run itself, that the index and
-// the scan give identical results on a sample of the queries.
-func checkSame(b *testing.B, f *pdqFixture, sample int) {
+	// The index and the scan must give identical results, checked in
+	// the benchmark run itself on a sample of the queries.
+	sample := 100
+	if n >= 10_000_000 {
+		sample = 20
+	}
 	for _, q := range f.queries[:sample] {
 		if a, c := f.x.Query(q, PDQMatchDistance), f.x.BruteForce(q, PDQMatchDistance); !slices.Equal(a, c) {
 			b.Fatalf("index and scan differ: %v vs %v", a, c)
 		}
 	}
+	pdqFix[key] = f
+	return f
 }
 
 func BenchmarkPDQBuild(b *testing.B) {
@@ -128,13 +131,8 @@ func BenchmarkPDQBuild(b *testing.B) {
 func BenchmarkPDQQuery(b *testing.B) {
 	for _, dist := range []string{"uniform", "clustered", "skewed"} {
 		for _, n := range benchSizes() {
-			f := getPDQ(dist, n)
-			sample := 100
-			if n >= 10_000_000 {
-				sample = 20
-			}
-			checkSame(b, f, sample)
 			b.Run(fmt.Sprintf("%s/%s/index", dist, sizeName(n)), func(b *testing.B) {
+				f := getPDQ(b, dist, n)
 				var cands, scanned int
 				for _, q := range f.queries {
 					c := candidates(f.x, &q, PDQMatchDistance)
@@ -154,6 +152,7 @@ func BenchmarkPDQQuery(b *testing.B) {
 				b.ReportMetric(float64(f.heap), "heap-B")
 			})
 			b.Run(fmt.Sprintf("%s/%s/brute", dist, sizeName(n)), func(b *testing.B) {
+				f := getPDQ(b, dist, n)
 				for i := 0; i < b.N; i++ {
 					f.x.BruteForce(f.queries[i%len(f.queries)], PDQMatchDistance)
 				}
@@ -181,12 +180,16 @@ func candidates(x *PDQ, h *pdq.Hash, d int) int {
 func BenchmarkPDQMatchImages(b *testing.B) {
 	for _, dist := range []string{"uniform", "skewed"} {
 		for _, n := range benchSizes() {
-			f := getPDQ(dist, n)
-			images := make([][]pdq.Hash, 64)
-			for i := range images {
-				images[i] = f.queries[8*i : 8*i+8]
+			images := func(f *pdqFixture) [][]pdq.Hash {
+				images := make([][]pdq.Hash, 64)
+				for i := range images {
+					images[i] = f.queries[8*i : 8*i+8]
+				}
+				return images
 			}
 			b.Run(fmt.Sprintf("%s/%s/index", dist, sizeName(n)), func(b *testing.B) {
+				f := getPDQ(b, dist, n)
+				images := images(f)
 				for i := 0; i < b.N; i++ {
 					if _, err := f.x.MatchImages(context.Background(), images, PDQMatchDistance); err != nil {
 						b.Fatal(err)
@@ -195,6 +198,8 @@ func BenchmarkPDQMatchImages(b *testing.B) {
 				b.ReportMetric(float64(b.N*len(images))/b.Elapsed().Seconds(), "images/s")
 			})
 			b.Run(fmt.Sprintf("%s/%s/tiled-brute", dist, sizeName(n)), func(b *testing.B) {
+				f := getPDQ(b, dist, n)
+				images := images(f)
 				qs := slices.Concat(images...)
 				for i := 0; i < b.N; i++ {
 					if _, err := f.x.scanTiled(context.Background(), qs, PDQMatchDistance, runtime.GOMAXPROCS(0)); err != nil {
@@ -220,12 +225,14 @@ func digest(i int) [32]byte {
 	return sha256.Sum256(b[:])
 }
 
-func getExact(n int) *exactFixtureB {
+func getExact(b *testing.B, n int) *exactFixtureB {
 	fixMu.Lock()
 	defer fixMu.Unlock()
 	if f, ok := exactFix[n]; ok {
 		return f
 	}
+	b.StopTimer()
+	defer b.StartTimer()
 	before := heapInUse()
 	start := time.Now()
 	bld := NewExactBuilder()
@@ -247,15 +254,20 @@ func getExact(n int) *exactFixtureB {
 // BenchmarkExactLookup: SHA-256 lookups, half present, one goroutine.
 func BenchmarkExactLookup(b *testing.B) {
 	for _, n := range benchSizes() {
-		f := getExact(n)
-		probes := make([][32]byte, len(f.present))
-		for i := range probes {
-			probes[i] = f.present[i]
-			if i%2 == 1 {
-				probes[i][31] ^= 0xff
+		probes := func(f *exactFixtureB) [][32]byte {
+			probes := make([][32]byte, len(f.present))
+			for i := range probes {
+				probes[i] = f.present[i]
+				if i%2 == 1 {
+					probes[i][31] ^= 0xff
+				}
 			}
+			return probes
 		}
 		b.Run(sizeName(n)+"/index", func(b *testing.B) {
+			f := getExact(b, n)
+			probes := probes(f)
+			b.ResetTimer()
 			found := 0
 			for i := 0; i < b.N; i++ {
 				if f.x.Lookup(SHA256, probes[i%len(probes)][:]) != nil {
@@ -273,6 +285,7 @@ func BenchmarkExactLookup(b *testing.B) {
 		})
 		b.Run(sizeName(n)+"/map", func(b *testing.B) {
 			// The baseline of performance.md §3.3.
+			probes := probes(getExact(b, n))
 			before := heapInUse()
 			m := make(map[[32]byte]uint32, n)
 			for i := 0; i < n; i++ {
@@ -298,14 +311,15 @@ func BenchmarkExactLookup(b *testing.B) {
 // against the index, one op = the whole device.
 func BenchmarkExactMatchAll(b *testing.B) {
 	for _, n := range benchSizes() {
-		f := getExact(n)
-		items := make([]Sums, 500_000)
-		for i := range items {
-			d := digest(rand.IntN(2 * n)) // half present
-			items[i].SHA256 = d
-			items[i].Has = 1<<MD5 | 1<<SHA1 | 1<<SHA256
-		}
 		b.Run(sizeName(n), func(b *testing.B) {
+			f := getExact(b, n)
+			items := make([]Sums, 500_000)
+			for i := range items {
+				d := digest(rand.IntN(2 * n)) // half present
+				items[i].SHA256 = d
+				items[i].Has = 1<<MD5 | 1<<SHA1 | 1<<SHA256
+			}
+			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				f.x.MatchAll(context.Background(), items, func(int, Kind, []uint32) error { return nil })
 			}
@@ -346,9 +360,9 @@ func BenchmarkExactBuild3(b *testing.B) {
 // BenchmarkCache: save and load of both indexes.
 func BenchmarkCache(b *testing.B) {
 	for _, n := range benchSizes() {
-		fe, fp := getExact(n), getPDQ("uniform", n)
 		path := b.TempDir() + "/index.cache"
 		b.Run(sizeName(n)+"/save", func(b *testing.B) {
+			fe, fp := getExact(b, n), getPDQ(b, "uniform", n)
 			for i := 0; i < b.N; i++ {
 				if err := SaveCache(path, []byte("fp"), fe.x, fp.x); err != nil {
 					b.Fatal(err)
@@ -358,6 +372,9 @@ func BenchmarkCache(b *testing.B) {
 			b.ReportMetric(float64(st.Size()), "file-B")
 		})
 		b.Run(sizeName(n)+"/load", func(b *testing.B) {
+			if _, err := os.Stat(path); err != nil {
+				b.Skip("no cache saved")
+			}
 			for i := 0; i < b.N; i++ {
 				if _, _, err := LoadCache(path, []byte("fp")); err != nil {
 					b.Fatal(err)

@@ -68,7 +68,9 @@ type PDQBuilder struct {
 
 // NewPDQBuilder returns an empty builder with room for n hashes.
 func NewPDQBuilder(n int) *PDQBuilder {
-	return &PDQBuilder{hashes: make([]pdq.Hash, 0, n), ids: make([]uint32, 0, n)}
+	b := &PDQBuilder{hashes: make([]pdq.Hash, 0, n), ids: make([]uint32, 0, n)}
+	adviseHuge(b.hashes)
+	return b
 }
 
 // Add indexes a hash under an id. Leave out hashes of quality below
@@ -106,6 +108,7 @@ func (x *PDQ) buildSlots() {
 				off[v+1] += off[v]
 			}
 			pos := make([]uint32, n)
+			adviseHuge(pos)
 			next := make([]uint32, slotVals)
 			copy(next, off[:slotVals])
 			for i := range x.hashes {
