@@ -402,6 +402,9 @@ func (r *reader) readTable(table, alias, q, fallback string, fn func(row map[str
 		if ok && !got && next <= from {
 			next, ok = r.nextReadable(table, from+1) // this row fails: past it
 		}
+		if ok && (next < lo || next <= from) {
+			ok = false // no progress: a table this damaged is read no further
+		}
 		end := next
 		if !ok {
 			end = math.MaxInt64
@@ -471,10 +474,11 @@ func (r *reader) nextReadable(table string, lo int64) (int64, bool) {
 			return 0, false
 		}
 		bad = x
-		x += step
-		step *= 2
-		if x > hi {
+		if step > hi-x {
 			x = hi
+		} else {
+			x += step
+			step *= 2
 		}
 	}
 }
