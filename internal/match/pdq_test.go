@@ -199,6 +199,18 @@ func TestPDQMatchImages(t *testing.T) {
 			t.Fatalf("image %d: MatchImages %v, QueryImage %v", i, got[i], q)
 		}
 	}
+	// Again, verifying every few hundred candidates.
+	defer func(m int) { maxPairs = m }(maxPairs)
+	maxPairs = 300
+	again, err := x.MatchImages(context.Background(), images, PDQMatchDistance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range images {
+		if !slices.Equal(again[i], got[i]) {
+			t.Fatalf("image %d: %v with small batches, %v", i, again[i], got[i])
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := x.MatchImages(ctx, images, PDQMatchDistance); err == nil {
