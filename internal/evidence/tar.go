@@ -148,7 +148,11 @@ type posReader struct {
 	off    int64
 	mark   bool
 	header int64 // where the first block read after markHeader began
+	buf    []byte
+	bufOff int64 // archive offset of buf[0]
 }
+
+const posReaderBuf = 64 << 10
 
 func (p *posReader) markHeader() { p.mark, p.header = true, p.off }
 
@@ -162,12 +166,33 @@ func (p *posReader) Read(b []byte) (int, error) {
 	if p.mark && len(b) >= 512 {
 		p.mark, p.header = false, p.off
 	}
-	n, err := p.r.ReadAt(b, p.off)
-	p.off += int64(n)
-	if err == io.EOF && n > 0 {
-		err = nil
+	// Headers are small and close together: read ahead, so that indexing
+	// costs one read per 64 KiB of archive rather than one per block.
+	if p.off < p.bufOff || p.off >= p.bufOff+int64(len(p.buf)) {
+		if len(b) >= posReaderBuf {
+			n, err := p.r.ReadAt(b, p.off)
+			p.off += int64(n)
+			if err == io.EOF && n > 0 {
+				err = nil
+			}
+			return n, err
+		}
+		if p.buf == nil {
+			p.buf = make([]byte, posReaderBuf)
+		}
+		want := min(int64(posReaderBuf), p.size-p.off)
+		n, err := p.r.ReadAt(p.buf[:want], p.off)
+		p.buf, p.bufOff = p.buf[:n], p.off
+		if n == 0 {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
 	}
-	return n, err
+	n := copy(b, p.buf[p.off-p.bufOff:])
+	p.off += int64(n)
+	return n, nil
 }
 
 func (p *posReader) Seek(offset int64, whence int) (int64, error) {
