@@ -32,10 +32,9 @@ with the path exactly as given. With --dihedral, the eight dihedral hashes
   orig,rot90,rot180,rot270,flipx,flipy,flipplus1,flipminus1,quality,path
 
 Hashes of quality under 50 are unreliable. A file that cannot be hashed is
-reported on standard error and the command exits non-zero at the end.`,
-		Args:          cobra.MinimumNArgs(1),
-		SilenceUsage:  true,
-		SilenceErrors: false,
+reported on standard error, and the command then exits with status 1.`,
+		Args:         cobra.MinimumNArgs(1),
+		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if ctx == nil {
@@ -65,7 +64,8 @@ reported on standard error and the command exits non-zero at the end.`,
 				return err
 			}
 			if failed > 0 {
-				return fmt.Errorf("%d of %d files could not be hashed", failed, len(args))
+				fmt.Fprintf(cmd.ErrOrStderr(), "vigil pdq: %d of %d files could not be hashed\n", failed, len(args))
+				return exitError{code: 1}
 			}
 			return nil
 		},

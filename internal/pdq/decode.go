@@ -47,6 +47,9 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
+// maxJPEGScans bounds the scans of a JPEG file (see decodeBytes).
+const maxJPEGScans = 1000
+
 var (
 	// ErrFormat is returned (wrapped) for data that is none of the
 	// supported image formats.
@@ -173,6 +176,16 @@ func decodeBytes(ctx context.Context, data []byte, lim Limits) (img image.Image,
 	}
 	if err := lim.check(c.name, cfg.Width, cfg.Height); err != nil {
 		return nil, c.name, err
+	}
+	if c.name == "jpeg" {
+		// Each scan of a progressive JPEG is a pass over every block, and
+		// a scan takes a few bytes: thousands of them make a decoding
+		// bomb of a small file. Real files have about ten. Counting the
+		// SOS markers (0xFF 0xDA cannot occur in entropy-coded data)
+		// over-counts only embedded thumbnails.
+		if n := bytes.Count(data, []byte{0xff, 0xda}); n > maxJPEGScans {
+			return nil, c.name, fmt.Errorf("jpeg with %d scans: %w (at most %d; a real progressive JPEG has about ten)", n, ErrTooLarge, maxJPEGScans)
+		}
 	}
 	img, err = c.decode(&ctxReader{ctx: ctx, r: bytes.NewReader(data)})
 	if err != nil {

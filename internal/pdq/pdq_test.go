@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"image/jpeg"
 	"image/png"
 	"math"
 	"math/rand/v2"
@@ -477,6 +478,28 @@ func TestDecompressionBombRefused(t *testing.T) {
 	_, err = HashReader(context.Background(), bytes.NewReader(make([]byte, 1000)), Limits{MaxBytes: 999})
 	if !errors.Is(err, ErrTooLarge) {
 		t.Errorf("MaxBytes: err = %v", err)
+	}
+}
+
+// A JPEG made of thousands of scans (each a pass over every block) is
+// refused before decoding.
+func TestJPEGScanBomb(t *testing.T) {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, pattern(64, 64, 1), nil); err != nil {
+		t.Fatal(err)
+	}
+	data := b.Bytes()
+	sos := bytes.Index(data, []byte{0xff, 0xda})
+	// Repeat the baseline scan: not a valid file, but the count is what
+	// is checked first.
+	scan := data[sos : len(data)-2]
+	bomb := slices.Concat(data[:sos], bytes.Repeat(scan, 1001), data[len(data)-2:])
+	_, err := HashBytes(context.Background(), bomb, Limits{})
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "scans") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := HashBytes(context.Background(), data, Limits{}); err != nil {
+		t.Errorf("plain JPEG: %v", err)
 	}
 }
 
