@@ -50,9 +50,9 @@ type scratch struct {
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
-// maxPooledPlane is the largest plane (in floats) kept in the pool: the
-// 512x512 plane of every resized image, and anything smaller.
-const maxPooledPlane = resizeDim * resizeDim
+// maxPooledPlane is the largest plane (in floats) kept in the pool: every
+// still image (resized to 512x512 at most) and a full-HD video frame.
+const maxPooledPlane = 1920 * 1088
 
 func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 

@@ -383,3 +383,25 @@ func (s *scratch) fillAny(img image.Image, src source, plane []float32, cols int
 		}
 	}
 }
+
+// HashRGB hashes a frame of packed 8-bit RGB (3 bytes a pixel, w*h*3
+// bytes, row-major) at its full size, as the reference's vPDQ hashes video
+// frames (pdqbufferhasher: RGB luma, no 512 resize, no grey detection).
+// It panics if len(rgb) < w*h*3.
+func HashRGB(rgb []byte, w, h int) (Hash, int) {
+	if w < 0 || h < 0 || len(rgb) < w*h*3 {
+		panic("pdq: RGB frame shorter than w*h*3")
+	}
+	if w < minHashableDim || h < minHashableDim {
+		return Hash{}, 0
+	}
+	s := getScratch()
+	defer putScratch(s)
+	plane := s.plane(h, w)
+	for i := range plane {
+		p := rgb[3*i : 3*i+3 : 3*i+3]
+		plane[i] = lumaRGB(p[0], p[1], p[2])
+	}
+	q := s.float256(plane, h, w, true)
+	return s.bits(&s.dct), q
+}

@@ -585,3 +585,26 @@ func TestYCbCrSubImageOddOrigin(t *testing.T) {
 		t.Errorf("sub-image %s,%d, converted pixels %s,%d", hs, qs, hw, qw)
 	}
 }
+
+// HashRGB is the vPDQ frame hash: the full frame (no 512 resize) through
+// the RGB luma formula, even when R=G=B.
+func TestHashRGB(t *testing.T) {
+	img := pattern(700, 300, 8)
+	rgb := make([]byte, 0, 700*300*3)
+	luma := make([]float32, 0, 700*300)
+	for i := 0; i < len(img.Pix); i += 4 {
+		rgb = append(rgb, img.Pix[i:i+3]...)
+		luma = append(luma, float32(float32(0.299*float32(img.Pix[i]))+float32(0.587*float32(img.Pix[i+1])))+float32(0.114*float32(img.Pix[i+2])))
+	}
+	h, q := HashRGB(rgb, 700, 300)
+	hl, ql := HashLuma(luma, 700, 300)
+	if h != hl || q != ql {
+		t.Errorf("HashRGB %s,%d, HashLuma of the RGB luma %s,%d", h, q, hl, ql)
+	}
+	if hi, _ := HashImage(img); hi == h {
+		t.Errorf("HashRGB resized the frame like HashImage")
+	}
+	if h, q := HashRGB(rgb[:4*4*3], 4, 4); !h.IsZero() || q != 0 {
+		t.Errorf("4x4 frame hashed")
+	}
+}
