@@ -248,7 +248,7 @@ func corrupt(format string, args ...any) error {
 }
 
 func readCache(r io.Reader, size int64, fingerprint []byte) (*Exact, *PDQ, error) {
-	c := &cacheReader{r: bufio.NewReaderSize(r, 1<<20), crc: crc32.New(castagnoli), left: size}
+	c := &cacheReader{r: bufio.NewReaderSize(r, int(min(max(size, 16), 1<<20))), crc: crc32.New(castagnoli), left: size}
 	magic := make([]byte, len(cacheMagic))
 	c.read(magic)
 	if c.err != nil || string(magic) != cacheMagic {
