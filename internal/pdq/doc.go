@@ -6,11 +6,13 @@
 //
 // # Using it
 //
-// HashReader and HashBytes decode a file (JPEG, PNG, GIF, BMP, TIFF, WebP,
-// recognised by content) and return a Result with the hash, the quality
-// and the dihedral hashes; Decode only decodes. HashImage and DihedralImage
-// take an image already decoded; HashLuma and DihedralLuma a float32 luma
-// plane. Hashes print and parse as 64 lower-case hex digits, exactly as the
+// HashReader, HashBytes and HashFile decode a file (JPEG, PNG, GIF, BMP,
+// TIFF, WebP, recognised by content) and return a Result with the hash,
+// the quality and the dihedral hashes; HashFiles does many in parallel;
+// Decode only decodes. HashImage and DihedralImage take an image already
+// decoded; HashLuma and DihedralLuma a float32 luma plane; HashRGB a video
+// frame as the reference's vPDQ hashes it (full size, no 512 resize).
+// Hashes print and parse as 64 lower-case hex digits, exactly as the
 // reference does; Distance is the Hamming distance. The reference's
 // guidance: a match is a distance of 31 or less, and hashes of quality
 // under 50 are too unreliable to match on. PDQ is not rotation-invariant:
@@ -19,8 +21,9 @@
 //
 // Decoding is bounded (Limits): the file is read up to MaxBytes, the
 // header is checked against MaxSide and MaxPixels before any pixel is
-// decoded, a decoder panic becomes an error, and the context cancels a
-// decode in progress.
+// decoded, JPEGs of more than 1000 scans are refused, a decoder panic
+// becomes an error, and the context cancels a decode in progress (give
+// untrusted input a deadline).
 //
 // # Exactness
 //
