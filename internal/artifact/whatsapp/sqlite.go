@@ -3,9 +3,12 @@ package whatsapp
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -18,9 +21,23 @@ import (
 // from the columns that exist (spec §0 rule 2).
 type DB struct {
 	*sql.DB
-	Path    string
-	tables  map[string]bool            // lower-case names of tables and views
-	columns map[string]map[string]bool // lower-case table → lower-case columns
+	Path string
+	// Truncated, when set, says that the file is shorter than its header
+	// says and was read from a private copy padded with empty pages (which
+	// read as damaged): what it still holds is readable.
+	Truncated string
+	tables    map[string]bool            // lower-case names of tables and views
+	columns   map[string]map[string]bool // lower-case table → lower-case columns
+	cleanup   func()
+}
+
+// Close closes the database (and removes a padded copy).
+func (d *DB) Close() error {
+	err := d.DB.Close()
+	if d.cleanup != nil {
+		d.cleanup()
+	}
+	return err
 }
 
 // OpenDB opens the scratch copy of a SQLite database read-only. SQLite
@@ -31,6 +48,121 @@ type DB struct {
 // The schema is read at once, so a file that is not a SQLite database, or
 // whose schema is corrupt, fails here with a clear error.
 func OpenDB(ctx context.Context, path string) (*DB, error) {
+	d, err := openDB(ctx, path)
+	if err == nil || ctx.Err() != nil {
+		return d, err
+	}
+	// A truncated file (a partial copy, a carved database) cannot even
+	// show its schema when pages it needs are missing; padded back to the
+	// size its header gives, the pages that are there read again.
+	padded, note, cleanup, perr := padTruncated(path)
+	if perr != nil || padded == "" {
+		return nil, err
+	}
+	d, err2 := openDB(ctx, padded)
+	if err2 != nil {
+		cleanup()
+		return nil, err
+	}
+	d.Path, d.Truncated, d.cleanup = path, note, cleanup
+	return d, nil
+}
+
+// maxPadded bounds the size of a padded copy.
+const maxPadded = 64 << 30
+
+// padTruncated copies a SQLite file shorter than its header says (with
+// its -wal) into a private temporary directory, padded with zeros to the
+// full size. It returns "" when the file is not truncated.
+func padTruncated(path string) (string, string, func(), error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", "", nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", "", nil, err
+	}
+	var h [100]byte
+	if _, err := io.ReadFull(f, h[:]); err != nil || string(h[:16]) != "SQLite format 3\x00" {
+		return "", "", nil, nil
+	}
+	pageSize := int64(binary.BigEndian.Uint16(h[16:18]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	if pageSize < 512 || pageSize&(pageSize-1) != 0 {
+		return "", "", nil, nil
+	}
+	pages := int64(binary.BigEndian.Uint32(h[28:32]))
+	// The page count is valid only when the change counter matches.
+	if binary.BigEndian.Uint32(h[24:28]) != binary.BigEndian.Uint32(h[92:96]) {
+		pages = 0
+	}
+	want := pages * pageSize
+	if want <= fi.Size() {
+		if fi.Size()%pageSize == 0 {
+			return "", "", nil, nil
+		}
+		want = (fi.Size()/pageSize + 1) * pageSize // a cut last page
+	}
+	if want > maxPadded {
+		return "", "", nil, fmt.Errorf("a padded copy would take %d bytes", want)
+	}
+	dir, err := os.MkdirTemp("", "vigil-padded-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	dst := filepath.Join(dir, filepath.Base(path))
+	// A page cut short keeps its header and cell pointers but loses the
+	// cells, which SQLite keeps at the end of the page: read as they are,
+	// they would give rows of zeros. The cut page is dropped whole.
+	whole := fi.Size() / pageSize * pageSize
+	if err := copyPadded(path, dst, whole, want); err != nil {
+		cleanup()
+		return "", "", nil, err
+	}
+	for _, suf := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(path + suf); err == nil {
+			if err := copyPadded(path+suf, dst+suf, -1, 0); err != nil {
+				cleanup()
+				return "", "", nil, err
+			}
+		}
+	}
+	note := fmt.Sprintf("the file is truncated: %d of %d bytes; the missing pages (and the one cut short) read as damaged", fi.Size(), want)
+	return dst, note, cleanup, nil
+}
+
+// copyPadded copies the first keep bytes of src (all when keep < 0) and
+// pads the copy with zeros up to size.
+func copyPadded(src, dst string, keep, size int64) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	var r io.Reader = in
+	if keep >= 0 {
+		r = io.LimitReader(in, keep)
+	}
+	n, err := io.Copy(out, r)
+	if err == nil && size > n {
+		err = out.Truncate(size)
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func openDB(ctx context.Context, path string) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err

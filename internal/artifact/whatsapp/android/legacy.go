@@ -29,7 +29,7 @@ func (r *reader) readLegacyMessages() error {
 	q := `SELECT m._id, m.key_remote_jid, ` + strings.Join([]string{col("key_from_me"), col("key_id"), col("status"),
 		col("data"), col("timestamp"), col("media_mime_type"), col("media_wa_type"), col("media_size"), col("media_name"),
 		col("media_caption"), col("media_hash"), col("remote_resource"), col("forwarded"), col("thumb_image")}, ", ") +
-		` FROM messages m WHERE m._id > ? AND m.key_remote_jid IS NOT '-1' ORDER BY m._id`
+		` FROM messages m WHERE m._id >= ? AND m.key_remote_jid IS NOT '-1' ORDER BY m._id`
 	var (
 		id                                     int64
 		fromMe, status, ts, size, forwarded    sql.NullInt64

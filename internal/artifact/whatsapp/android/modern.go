@@ -58,7 +58,7 @@ func (r *reader) readModernMessages() error {
 		return err
 	}
 	// The sentinel row (spec §0 rule 5) is the only one skipped.
-	where := " WHERE m._id > ?"
+	where := " WHERE m._id >= ?"
 	if cols["key_id"] {
 		where += ` AND NOT (m.chat_row_id = -1 AND m.key_id = '-1')`
 	}

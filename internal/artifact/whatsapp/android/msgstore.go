@@ -46,15 +46,19 @@ func (*Msgstore) Claims(p string, head []byte) bool {
 	return strings.HasPrefix(b, "msgstore") && strings.HasSuffix(b, ".db") || underWhatsApp(p) && !strings.HasSuffix(b, "wa.db")
 }
 
-// Probe reports whether the database has msgstore's tables.
+// Probe reports whether the database has msgstore's tables. A file named
+// msgstore*.db is taken even when it cannot be read (a damaged copy), so
+// that its extraction fails with the reason instead of being skipped.
 func (*Msgstore) Probe(ctx context.Context, local string) (bool, error) {
+	b := baseName(local)
+	named := strings.HasPrefix(b, "msgstore") && strings.HasSuffix(b, ".db")
 	db, err := whatsapp.OpenDB(ctx, local)
 	if err != nil {
-		return false, nil // not a database SQLite can read: not ours
+		return named, nil
 	}
 	defer db.Close()
 	_, err = detect(ctx, db)
-	return err == nil, nil
+	return err == nil || named && !errors.Is(err, whatsapp.ErrNotWhatsApp), nil
 }
 
 // layout is what detect finds in a msgstore.db.
@@ -117,6 +121,9 @@ func (x *Msgstore) Extract(ctx context.Context, in *artifact.Input) error {
 		return fmt.Errorf("msgstore %s: %w", in.Path, err)
 	}
 	defer db.Close()
+	if db.Truncated != "" {
+		in.Warn("%s %s: %s", "msgstore", in.Path, db.Truncated)
+	}
 	write := func(b store.ArtifactBatch) error { return in.Store.WriteArtifact(ctx, in.Artifact.ID, b) }
 	if err := ReadMsgstore(ctx, db, x.BatchSize, write, in.Warn); err != nil {
 		return fmt.Errorf("msgstore %s: %w", in.Path, err)
@@ -239,15 +246,15 @@ func (r *reader) step(what string, fn func() error) error {
 const noRow = -(1 << 62)
 
 // scanFrom reads a table in row id order with q, which takes one
-// argument (read the rows whose _id is above it), handing each row to fn,
-// which returns the row's _id. A stretch of rows the database cannot read
-// (a corrupt or missing page) is skipped with a warning, and reading
+// argument (read the rows whose _id is at least it), handing each row to
+// fn, which returns the row's _id. A stretch of rows the database cannot
+// read (a corrupt or missing page) is skipped with a warning, and reading
 // resumes at the next row it can read, so that a damaged file still gives
 // every row that is readable.
 func (r *reader) scanFrom(what, q string, fn func(*sql.Rows) (int64, error)) error {
-	after := int64(noRow)
+	from := int64(noRow)
 	for {
-		last, err := r.scanOnce(q, after, fn)
+		last, err := r.scanOnce(q, from, fn)
 		if err == nil {
 			return nil
 		}
@@ -261,7 +268,7 @@ func (r *reader) scanFrom(what, q string, fn func(*sql.Rows) (int64, error)) err
 			return nil
 		}
 		r.p.note("unreadable rows skipped", "%s: the rows after %s and before %d: %v", what, rowName(last), next, err)
-		after = next - 1
+		from = next
 	}
 }
 
@@ -272,13 +279,17 @@ func rowName(id int64) string {
 	return strconv.FormatInt(id, 10)
 }
 
-func (r *reader) scanOnce(q string, after int64, fn func(*sql.Rows) (int64, error)) (int64, error) {
-	rows, err := r.db.QueryContext(r.ctx, q, after)
+// scanOnce reads from row from on; it returns the last row read.
+func (r *reader) scanOnce(q string, from int64, fn func(*sql.Rows) (int64, error)) (int64, error) {
+	last := from - 1
+	if from == noRow {
+		last = noRow
+	}
+	rows, err := r.db.QueryContext(r.ctx, q, from)
 	if err != nil {
-		return after, err
+		return last, err
 	}
 	defer rows.Close()
-	last := after
 	for rows.Next() {
 		id, err := fn(rows)
 		if err != nil {
@@ -317,6 +328,8 @@ func (r *reader) nextReadable(q string, last int64) (int64, bool) {
 		}
 		return id, rows.Err() == nil
 	}
+	// probe(x) reads the first row at or after x. It fails while x lies
+	// in the damaged stretch: find the first x past it.
 	base := last
 	if base == noRow {
 		base = 0

@@ -31,7 +31,7 @@ func (*WADB) Claims(p string, head []byte) bool {
 func (*WADB) Probe(ctx context.Context, local string) (bool, error) {
 	db, err := whatsapp.OpenDB(ctx, local)
 	if err != nil {
-		return false, nil
+		return baseName(local) == "wa.db", nil // damaged: let the extraction say why
 	}
 	defer db.Close()
 	return db.HasTable("wa_contacts"), nil
@@ -44,6 +44,9 @@ func (x *WADB) Extract(ctx context.Context, in *artifact.Input) error {
 		return fmt.Errorf("wa.db %s: %w", in.Path, err)
 	}
 	defer db.Close()
+	if db.Truncated != "" {
+		in.Warn("%s %s: %s", "wa.db", in.Path, db.Truncated)
+	}
 	write := func(b store.ArtifactBatch) error { return in.Store.WriteArtifact(ctx, in.Artifact.ID, b) }
 	if err := ReadWADB(ctx, db, x.BatchSize, write, in.Warn); err != nil {
 		return fmt.Errorf("wa.db %s: %w", in.Path, err)
