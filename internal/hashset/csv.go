@@ -202,7 +202,7 @@ func (r *run) readColumns(src *csvSource, table map[string]column) error {
 		if blank(rec) {
 			continue
 		}
-		e, err := r.columnsEntry(rec, cols, names)
+		e, err := r.columnsEntry(rec, cols, names, line)
 		if err != nil {
 			if err := r.bad("line", line, -1, err); err != nil {
 				return err
@@ -234,7 +234,7 @@ func blank(rec []string) bool {
 }
 
 // columnsEntry builds an entry from one record.
-func (r *run) columnsEntry(rec []string, cols []column, names []string) (Entry, error) {
+func (r *run) columnsEntry(rec []string, cols []column, names []string, line int64) (Entry, error) {
 	e := Entry{PDQQuality: -1, Size: -1}
 	quality := ""
 	for i, c := range cols {
@@ -265,7 +265,7 @@ func (r *run) columnsEntry(rec []string, cols []column, names []string) (Entry, 
 			var w string
 			e.Category, w, err = parseCategory(r.prof, v)
 			if w != "" {
-				r.warn("%s: %s", r.file, w)
+				r.warn("line %d: %s", line, w)
 			}
 		case colSeries:
 			e.Series = v
@@ -288,7 +288,7 @@ func (r *run) columnsEntry(rec []string, cols []column, names []string) (Entry, 
 		case colUpdated:
 			t, terr := parseTime(v)
 			if terr != nil {
-				r.warn("%s: %v", names[i], terr)
+				r.warn("line %d: %s: %v", line, names[i], terr)
 			}
 			e.Updated = t
 		case colExtra:
