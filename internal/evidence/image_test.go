@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -377,5 +378,62 @@ func TestCorruptImages(t *testing.T) {
 		if g := found["a.bin"]; g != nil && g.err == nil {
 			t.Error("a.bin read whole from a truncated image")
 		}
+	}
+}
+
+// The intake reads files of one source from several workers at once.
+func TestConcurrentReads(t *testing.T) {
+	tr := sampleTree()
+	sources := map[string]Source{}
+	ms := []member{}
+	for p, data := range tr {
+		ms = append(ms, member{name: p, data: data, mtime: t0})
+	}
+	sources["zip"] = openPath(t, writeTemp(t, "c.zip", makeZip(t, ms)))
+	sources["tar"] = openPath(t, writeTemp(t, "c.tar", makeTar(t, 0, ms)))
+	if _, err := exec.LookPath("mcopy"); err == nil {
+		p := filepath.Join(t.TempDir(), "c.img")
+		makeFAT(t, p, "16", 24<<20, tr, nil)
+		sources["fat"] = openPath(t, p)
+	}
+	for kind, src := range sources {
+		t.Run(kind, func(t *testing.T) {
+			errs := make(chan error, 4)
+			for w := range 4 {
+				go func() {
+					for p, data := range tr {
+						f, err := src.Open(p)
+						if err != nil {
+							errs <- err
+							return
+						}
+						b, err := io.ReadAll(f)
+						f.Close()
+						if err != nil || !bytes.Equal(b, data) {
+							errs <- fmt.Errorf("worker %d: %s: %v (read %d bytes)", w, p, err, len(b))
+							return
+						}
+					}
+					errs <- nil
+				}()
+			}
+			for range 4 {
+				if err := <-errs; err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
+
+// The go-diskfs backend that reads partition tables cannot reach the
+// evidence for writing.
+func TestStorageIsReadOnly(t *testing.T) {
+	s := newROStorage(bytes.NewReader(make([]byte, 1024)), 1024)
+	if w, err := s.Writable(); err == nil || w != nil {
+		t.Error("Writable succeeded")
+	}
+	if f, err := s.Sys(); err == nil || f != nil {
+		t.Error("Sys gave an *os.File")
 	}
 }
