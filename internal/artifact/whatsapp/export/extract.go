@@ -285,8 +285,7 @@ type people struct {
 	you       bool // system lines mention the exporter
 	youFirst  time.Time
 	youLast   time.Time
-	group     bool // a line only a group has
-	sysNames  map[string]bool
+	group     bool   // a line only a group has
 	lastSys   string // the last chat name iOS wrote before a system line
 	subjects  []store.SubjectChange
 	created   time.Time
@@ -315,7 +314,6 @@ func (p *people) init(x *Extractor, in *artifact.Input, chatName, sum string) {
 	p.owner = cleanName(x.OwnerName)
 	p.foreign = x.ForeignExports
 	p.seen = map[string]*seenName{}
-	p.sysNames = map[string]bool{}
 	p.roleOf = map[string]string{}
 }
 
@@ -383,7 +381,6 @@ func (p *people) see(e *Entry) {
 	}
 	s := e.System
 	if n := cleanName(e.Author); n != "" {
-		p.sysNames[n] = true
 		p.lastSys = n
 	}
 	if groupActions[s.Action] || strings.Contains(e.Text, "this group") {
@@ -468,9 +465,6 @@ func (p *people) decide(warn func(string, ...any)) store.ArtifactBatch {
 	}
 	if !p.group && len(authors) > 2 {
 		p.group = true
-	}
-	if !p.group && len(p.sysNames) > 0 {
-		p.group = true // iOS writes a chat name before system lines of groups only
 	}
 
 	// The owner.
