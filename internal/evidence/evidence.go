@@ -1,10 +1,41 @@
 // Package evidence opens seized sources read-only as io/fs file systems:
-// directories, archives (zip, tar, tar.gz) and raw disk images, and, inside
-// them, nested archives within a depth and expansion budget.
+// directories, archives (zip, tar, tar.gz, gzip) and raw disk images, and,
+// inside them, nested archives and images within a depth and expansion
+// budget.
 //
 // Nothing here writes to evidence. Directory sources open files with
 // O_RDONLY|O_NOATIME where the kernel permits, so reading does not even
-// change access times.
+// change access times; file sources are opened the same way, and no
+// library is ever handed anything it could write through.
+//
+// Formats are recognised by content, never by name:
+//
+//   - zip (stored, deflate, bzip2, zstd), indexed from its central
+//     directory; tar (ustar, GNU, PAX, sparse members) indexed in one pass
+//     that remembers where each member lies, so that any member can be
+//     read at random; gzip decompressed into an unlinked scratch file, then
+//     read as a tar ("tar.gz") or as the single file it holds ("gzip").
+//   - disk images: MBR (with logical partitions) or GPT partitioned
+//     ("disk-image": one directory per partition, p1, p2, … numbered as the
+//     table numbers them), or a bare file system: FAT12/16/32 ("fat"),
+//     ext2/3/4 ("ext") or NTFS ("ntfs"). A partition whose file system is
+//     not one of these is listed; reading it gives an error that names
+//     what it is, or its partition type.
+//
+// Hostile containers are expected. Member names that would escape or are
+// not valid paths are cleaned (see names.go) and the stored name is kept in
+// Meta.StoredName; duplicates are all kept ("name~2"); symbolic links are
+// reported (Meta.LinkTarget), never followed; an entry never yields more
+// than it declares, and one that holds more or less is an error; every
+// third-party reader runs under recover. Damage found while indexing an
+// archive is returned, beside what could be listed, by ReadDir(".").
+//
+// Budgets: a Tracker bounds what nested containers may expand to (depth,
+// entries, bytes, per-entry size and ratio). Open charges a top-level
+// archive's entries to a tracker of its own with DefaultBudget; the
+// files of a top-level disk image are charged nothing (they are bounded by
+// the image), while those of a nested image are charged to the tracker
+// given to OpenNested, like any nested archive's.
 package evidence
 
 import (
@@ -22,7 +53,7 @@ type Source interface {
 	fs.ReadDirFS
 	fs.StatFS
 	// Kind names the source's format: "directory", "zip", "tar",
-	// "tar.gz", "disk-image", …
+	// "tar.gz", "gzip", "disk-image" (partitioned), "fat", "ext", "ntfs".
 	Kind() string
 	Close() error
 }
@@ -82,6 +113,9 @@ func Open(path string) (Source, error) {
 
 // Container reports whether a file whose first bytes are head is a
 // container that the intake should open as a nested source, and its kind.
+// head should hold the first HeadSize bytes (or the whole file, when
+// shorter): an ext superblock and a GPT header lie past the first 512.
+// name is not used: recognition is by content.
 func Container(name string, head []byte) (kind string, ok bool) {
 	return containerKind(name, head)
 }

@@ -303,9 +303,6 @@ func (v *fatVolume) parseDir(data []byte, parentDeleted bool) []ventry {
 		if attr&0x10 != 0 {
 			ve.mode = fs.ModeDir | 0o555
 			ve.id = uint64(cluster)
-			if !v.valid(cluster) {
-				continue // a directory without clusters has nothing to list
-			}
 		} else {
 			ve.mode = 0o444
 			ve.size = int64(binary.LittleEndian.Uint32(e[28:]))
