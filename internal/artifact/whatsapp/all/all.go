@@ -6,6 +6,8 @@ package all
 import (
 	"vigil/internal/artifact"
 	"vigil/internal/artifact/whatsapp/android"
+	"vigil/internal/artifact/whatsapp/export"
+	"vigil/internal/artifact/whatsapp/ios"
 )
 
 // Extractors returns every WhatsApp extractor, ready for the intake.
@@ -14,5 +16,7 @@ func Extractors() []artifact.Extractor {
 		&android.Msgstore{},
 		&android.WADB{},
 		&android.Prefs{},
+		&ios.Extractor{},
+		&export.Extractor{},
 	}
 }
