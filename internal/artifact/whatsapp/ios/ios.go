@@ -62,8 +62,12 @@ var tableMarks = [][]byte{[]byte("ZWAMESSAGE"), []byte("ZWAADDRESSBOOKCONTACT"),
 
 // Claims reports whether the file is a SQLite database named like one of
 // WhatsApp's iOS databases (or their backup names), or whose first page
-// shows one of their tables. Probe then decides by the tables.
+// shows one of their tables; without a head, whether the name is one of
+// theirs. Probe then decides by the tables.
 func (x *Extractor) Claims(p string, head []byte) bool {
+	if head == nil {
+		return names[path.Base(p)] // asked by name alone
+	}
 	if !bytes.HasPrefix(head, []byte(artifact.SQLiteMagic)) {
 		return false
 	}

@@ -55,6 +55,8 @@ func TestClaims(t *testing.T) {
 		{"AppGroup/X/ChatStorage.sqlite", []byte("not sqlite"), false},
 		{"AppGroup/X/ChatStorage.sqlite-wal", []byte("\x37\x7f\x06\x82"), false},
 		{"other/app.sqlite", sqliteHead, false},
+		{"AppGroup/X/ChatStorage.sqlite", nil, true}, // by name alone
+		{"other/app.sqlite", nil, false},
 	}
 	for _, tt := range tests {
 		if got := x.Claims(tt.path, tt.head); got != tt.want {
@@ -221,12 +223,20 @@ func TestWALRowsAreRead(t *testing.T) {
 		}
 	}
 	db.Close()
-	b, _, err := extractFile(t, filepath.Join(scratch, "ChatStorage.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(b.Messages) != 1 || b.Messages[0].Text != "only in the WAL" {
-		t.Errorf("messages %+v, want the row in the WAL", b.Messages)
+	// With the -shm, and without it (an acquisition may miss it), in a
+	// read-only scratch file as the intake stages it.
+	for _, shm := range []bool{true, false} {
+		if !shm {
+			os.Remove(filepath.Join(scratch, "ChatStorage.sqlite-shm"))
+		}
+		os.Chmod(filepath.Join(scratch, "ChatStorage.sqlite"), 0o400)
+		b, _, err := extractFile(t, filepath.Join(scratch, "ChatStorage.sqlite"))
+		if err != nil {
+			t.Fatalf("shm %v: %v", shm, err)
+		}
+		if len(b.Messages) != 1 || b.Messages[0].Text != "only in the WAL" {
+			t.Errorf("shm %v: messages %+v, want the row in the WAL", shm, b.Messages)
+		}
 	}
 }
 
