@@ -90,20 +90,18 @@ type post struct {
 
 // derived holds what the analysis computed, for the result and the graph.
 type derived struct {
-	parts      csr // conversation → participants (members and senders)
-	acctConvs  csr // account → conversations it takes part in
-	posts      []post
-	convMsgs   []int64
-	convKnown  []int32 // known messages per conversation
-	convItems  []int32 // distinct known items per conversation
-	distGroup  []bool  // conversation is a distribution chat (not direct)
-	distrib    map[int32]*Distributor
-	seeders    map[int32]int   // account → items seeded
-	firstMsg   map[int32]int32 // known item → its first message
-	bridge     map[int32]bool
-	adminOf    map[int32]int // account → distribution groups administered or created
-	convRole   map[uint64]uint8
-	memberDevs map[uint64][]int32
+	parts     csr // conversation → participants (members and senders)
+	acctConvs csr // account → conversations it takes part in
+	posts     []post
+	convMsgs  []int64
+	convKnown []int32 // known messages per conversation
+	convItems []int32 // distinct known items per conversation
+	distGroup []bool  // conversation is a distribution chat (not direct)
+	distrib   map[int32]*Distributor
+	seeders   map[int32]int   // account → items seeded
+	firstMsg  map[int32]int32 // known item → its first message
+	bridge    map[int32]bool
+	adminOf   map[int32]int // account → distribution groups administered or created
 }
 
 func (m *model) label(d int32) string { return m.devices[d].label }
@@ -142,8 +140,7 @@ func (m *model) analyze(o Options) *Result {
 	r := &Result{m: m}
 	r.Options = RunOptions{MergeWindowSeconds: o.MergeWindow.Seconds(), Bucket: o.Bucket, AbuseCategories: m.cats.table(),
 		ScoreFormula: ScoreFormula}
-	d := &derived{distrib: map[int32]*Distributor{}, seeders: map[int32]int{}, firstMsg: map[int32]int32{}, bridge: map[int32]bool{}, adminOf: map[int32]int{},
-		convRole: map[uint64]uint8{}, memberDevs: map[uint64][]int32{}}
+	d := &derived{distrib: map[int32]*Distributor{}, seeders: map[int32]int{}, firstMsg: map[int32]int32{}, bridge: map[int32]bool{}, adminOf: map[int32]int{}}
 	m.d = d
 	nconv := len(m.convs)
 
@@ -200,9 +197,6 @@ func (m *model) analyze(o Options) *Result {
 	// direct chat.
 	for _, mb := range m.members {
 		pairs = append(pairs, pair(mb.conv, mb.acct))
-		k := pair(mb.conv, mb.acct)
-		d.convRole[k] = mb.role
-		d.memberDevs[k] = m.memberDevs[mb.dev0 : mb.dev0+mb.ndev]
 	}
 	for cv, c := range m.convs {
 		if c.direct {
@@ -232,7 +226,7 @@ func (m *model) analyze(o Options) *Result {
 			seen[c] = true
 		}
 		for _, a := range d.parts.of(int32(cv)) {
-			if d.convRole[pair(int32(cv), a)] >= roleAdmin {
+			if m.role(int32(cv), a) >= roleAdmin {
 				seen[a] = true
 			}
 		}
@@ -624,9 +618,9 @@ func (m *model) groups(d *derived) []Group {
 		byCountry := map[string]int{}
 		for _, a := range parts {
 			byCountry[m.country(a)]++
-			if d.convRole[pair(cv, a)] >= roleAdmin || ch.creator == a {
+			if m.role(cv, a) >= roleAdmin || ch.creator == a {
 				g.Admins = append(g.Admins, m.jid(a))
-				if g.Creator == nil && d.convRole[pair(cv, a)] == roleCreator {
+				if g.Creator == nil && m.role(cv, a) == roleCreator {
 					g.Creator = sptr(m.jid(a))
 					g.Country = m.country(a)
 				}

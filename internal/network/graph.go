@@ -200,9 +200,9 @@ func (r *Result) Graph(scope string) (*Graph, error) {
 				continue
 			}
 			e := Edge{Source: m.jid(a), Target: m.chats[c.chat].jid, Kind: EdgeAccountGroup}
-			if rk, ok := d.convRole[pair(int32(cv), a)]; ok {
-				e.Member, e.Role = true, roleName(rk)
-				for _, dv := range d.memberDevs[pair(int32(cv), a)] {
+			if mb := m.membership(int32(cv), a); mb != nil {
+				e.Member, e.Role = true, roleName(mb.role)
+				for _, dv := range m.memberDevs[mb.dev0 : mb.dev0+mb.ndev] {
 					e.Devices = append(e.Devices, m.label(dv))
 				}
 				slices.Sort(e.Devices)

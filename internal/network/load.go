@@ -1,6 +1,7 @@
 package network
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -182,6 +183,18 @@ func (m *model) load(ctx context.Context, st store.Store, progress func(string))
 	if !ok {
 		return ErrNoAnalysis
 	}
+	counts, err := an.AnalysisCounts(ctx)
+	if err != nil {
+		return err
+	}
+	// Sizes from the counts, bounded: a corrupt count must not make the
+	// analysis allocate at once what the rows would not fill.
+	capOf := func(n int64) int { return int(max(0, min(n, 1<<26))) }
+	m.obs = make([]obs, 0, capOf(counts.Messages))
+	m.accounts = make([]accountInfo, 0, capOf(counts.Accounts))
+	m.acctByID = make(map[int64]int32, capOf(counts.Accounts))
+	m.acctJID = make(map[string]int32, capOf(counts.Accounts))
+
 	progress("devices")
 	owners := map[int64]int64{}
 	if err := an.AnalysisDevices(ctx, func(d store.DeviceRow) error {
@@ -270,7 +283,7 @@ func (m *model) load(ctx context.Context, st store.Store, progress func(string))
 	}
 
 	progress("members")
-	if err := m.loadMembers(ctx, an); err != nil {
+	if err := m.loadMembers(ctx, an, counts.Members); err != nil {
 		return err
 	}
 
@@ -356,9 +369,15 @@ func (m *model) loadKnown(ctx context.Context, an store.Analysis) error {
 	return nil
 }
 
-func (m *model) loadMembers(ctx context.Context, an store.Analysis) error {
+func (m *model) loadMembers(ctx context.Context, an store.Analysis, hint int64) error {
+	type row struct {
+		conv, acct, dev int32
+		role            uint8
+		current         bool
+	}
+	rows := make([]row, 0, max(0, min(hint, 1<<26)))
 	n := 0
-	return an.AnalysisMembers(ctx, func(r store.MemberRow) error {
+	if err := an.AnalysisMembers(ctx, func(r store.MemberRow) error {
 		if n++; n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -373,21 +392,60 @@ func (m *model) loadMembers(ctx context.Context, an store.Analysis) error {
 		if !ok || cv < 0 {
 			return nil // direct chats: their two parties are known without member rows
 		}
-		d := m.devByID[r.DeviceID]
+		rows = append(rows, row{conv: cv, acct: a, dev: m.devByID[r.DeviceID], role: roleRank(r.Role), current: r.Current})
+		return nil
+	}); err != nil {
+		return err
+	}
+	slices.SortFunc(rows, func(x, y row) int {
+		if c := cmp.Compare(x.conv, y.conv); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.acct, y.acct); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.dev, y.dev)
+	})
+	m.memberDevs = make([]int32, 0, len(rows))
+	for _, r := range rows {
 		last := len(m.members) - 1
-		if last < 0 || m.members[last].conv != cv || m.members[last].acct != a {
-			m.members = append(m.members, membership{conv: cv, acct: a, dev0: int32(len(m.memberDevs))})
+		if last < 0 || m.members[last].conv != r.conv || m.members[last].acct != r.acct {
+			m.members = append(m.members, membership{conv: r.conv, acct: r.acct, dev0: int32(len(m.memberDevs))})
 			last++
 		}
 		mb := &m.members[last]
-		if rk := roleRank(r.Role); rk > mb.role {
-			mb.role = rk
+		mb.role = max(mb.role, r.role)
+		mb.current = mb.current || r.current
+		if mb.ndev == 0 || m.memberDevs[len(m.memberDevs)-1] != r.dev {
+			m.memberDevs = append(m.memberDevs, r.dev)
+			mb.ndev++
 		}
-		mb.current = mb.current || r.Current
-		m.memberDevs = append(m.memberDevs, d)
-		mb.ndev++
-		return nil
+	}
+	return nil
+}
+
+// membership returns the membership of account a in conversation cv, nil
+// when no device lists one.
+func (m *model) membership(cv, a int32) *membership {
+	i, ok := slices.BinarySearchFunc(m.members, [2]int32{cv, a}, func(x membership, k [2]int32) int {
+		if c := cmp.Compare(x.conv, k[0]); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.acct, k[1])
 	})
+	if !ok {
+		return nil
+	}
+	return &m.members[i]
+}
+
+// role returns the highest role any device gives account a in
+// conversation cv (roleNone when not a listed member).
+func (m *model) role(cv, a int32) uint8 {
+	if mb := m.membership(cv, a); mb != nil {
+		return mb.role
+	}
+	return roleNone
 }
 
 // setKey is one set and category of the hit summary.

@@ -13,6 +13,9 @@ import (
 // The callback's argument is only valid until the callback returns: the
 // implementation may reuse it.
 type Analysis interface {
+	// AnalysisCounts returns how many rows the main tables hold, for
+	// sizing what an analysis allocates.
+	AnalysisCounts(ctx context.Context) (AnalysisCounts, error)
 	// AnalysisDevices calls fn for each device, ordered by id.
 	AnalysisDevices(ctx context.Context, fn func(DeviceRow) error) error
 	// AnalysisAccounts calls fn for each account, ordered by id.
@@ -20,7 +23,7 @@ type Analysis interface {
 	// AnalysisChats calls fn for each chat, ordered by id.
 	AnalysisChats(ctx context.Context, fn func(*ChatRow) error) error
 	// AnalysisMembers calls fn for each membership (one per chat, account
-	// and device), ordered by chat, account and device.
+	// and device), in no particular order.
 	AnalysisMembers(ctx context.Context, fn func(MemberRow) error) error
 	// AnalysisMessages calls fn for each message, ordered by id.
 	AnalysisMessages(ctx context.Context, fn func(*MessageRow) error) error
@@ -31,6 +34,11 @@ type Analysis interface {
 	// LatestDecisions calls fn with the newest analyst decision of each
 	// content that has one, ordered by content.
 	LatestDecisions(ctx context.Context, fn func(Decision) error) error
+}
+
+// AnalysisCounts are the sizes of the main tables.
+type AnalysisCounts struct {
+	Accounts, Chats, Members, Messages int64
 }
 
 // DeviceRow is a device as analysis reads it.

@@ -50,26 +50,73 @@ func (s *Store) AnalysisDevices(ctx context.Context, fn func(store.DeviceRow) er
 	return rows.Err()
 }
 
-// AnalysisAccounts streams accounts.
-func (s *Store) AnalysisAccounts(ctx context.Context, fn func(*store.AccountRow) error) error {
-	rows, err := s.r.QueryContext(ctx, `SELECT a.id, a.jid, coalesce(a.phone, ''), coalesce(a.country, ''), coalesce(a.lid, ''),
-		(SELECT group_concat(name, char(31)) FROM account_name WHERE account_id = a.id),
-		(SELECT group_concat(device_id) FROM account_device WHERE account_id = a.id),
-		(SELECT group_concat(device_id) FROM account_device WHERE account_id = a.id AND owner = 1)
-		FROM account a ORDER BY a.id`)
+// AnalysisCounts returns the sizes of the main tables.
+func (s *Store) AnalysisCounts(ctx context.Context) (store.AnalysisCounts, error) {
+	var c store.AnalysisCounts
+	err := s.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM account), (SELECT count(*) FROM chat),
+		(SELECT count(*) FROM member), (SELECT count(*) FROM message)`).Scan(&c.Accounts, &c.Chats, &c.Members, &c.Messages)
 	if err != nil {
-		return fmt.Errorf("accounts: %w", err)
+		return c, fmt.Errorf("counts: %w", err)
+	}
+	return c, nil
+}
+
+// AnalysisAccounts streams accounts. Names and devices are read first, in
+// table order, and joined here: a hundred thousand correlated subqueries
+// cost more than three scans.
+func (s *Store) AnalysisAccounts(ctx context.Context, fn func(*store.AccountRow) error) error {
+	names := map[int64][]string{}
+	if err := s.scan(ctx, `SELECT account_id, name FROM account_name`, func(rows *sql.Rows) error {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		names[id] = append(names[id], name)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("accounts: names: %w", err)
+	}
+	devices, owns := map[int64][]int64{}, map[int64][]int64{}
+	if err := s.scan(ctx, `SELECT account_id, device_id, owner FROM account_device`, func(rows *sql.Rows) error {
+		var id, dev int64
+		var owner bool
+		if err := rows.Scan(&id, &dev, &owner); err != nil {
+			return err
+		}
+		devices[id] = append(devices[id], dev)
+		if owner {
+			owns[id] = append(owns[id], dev)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("accounts: devices: %w", err)
+	}
+	var a store.AccountRow
+	return s.scan(ctx, `SELECT id, jid, coalesce(phone, ''), coalesce(country, ''), coalesce(lid, '') FROM account ORDER BY id`,
+		func(rows *sql.Rows) error {
+			if err := rows.Scan(&a.ID, &a.JID, &a.Phone, &a.Country, &a.LID); err != nil {
+				return fmt.Errorf("accounts: %w", err)
+			}
+			a.Names = names[a.ID]
+			slices.Sort(a.Names)
+			a.Names = slices.Compact(a.Names)
+			a.DeviceIDs, a.OwnerOf = devices[a.ID], owns[a.ID]
+			slices.Sort(a.DeviceIDs)
+			slices.Sort(a.OwnerOf)
+			return fn(&a)
+		})
+}
+
+// scan runs a query and calls fn for each row.
+func (s *Store) scan(ctx context.Context, query string, fn func(*sql.Rows) error) error {
+	rows, err := s.r.QueryContext(ctx, query)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
-	var a store.AccountRow
 	for rows.Next() {
-		var names, devices, owns sql.NullString
-		if err := rows.Scan(&a.ID, &a.JID, &a.Phone, &a.Country, &a.LID, &names, &devices, &owns); err != nil {
-			return fmt.Errorf("accounts: %w", err)
-		}
-		a.Names = sortedList(names)
-		a.DeviceIDs, a.OwnerOf = idList(devices), idList(owns)
-		if err := fn(&a); err != nil {
+		if err := fn(rows); err != nil {
 			return err
 		}
 	}
@@ -101,8 +148,7 @@ func (s *Store) AnalysisChats(ctx context.Context, fn func(*store.ChatRow) error
 
 // AnalysisMembers streams memberships.
 func (s *Store) AnalysisMembers(ctx context.Context, fn func(store.MemberRow) error) error {
-	rows, err := s.r.QueryContext(ctx, `SELECT chat_id, account_id, device_id, role, current, first_seen, last_seen
-		FROM member ORDER BY chat_id, account_id, device_id`)
+	rows, err := s.r.QueryContext(ctx, `SELECT chat_id, account_id, device_id, role, current, first_seen, last_seen FROM member`)
 	if err != nil {
 		return fmt.Errorf("members: %w", err)
 	}
