@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"image"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -291,4 +294,68 @@ func TestVariantsEstimate(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The reference's vPDQ hashes of a sample video (ThreatExchange
+// vpdq/sample-hashes): every frame converted by FFmpeg to RGB24 (area
+// scaling, as vpdq's swscale call) and hashed by HashRGB must give the
+// reference's hash and quality. Needs ffmpeg and ffprobe on PATH.
+func TestVPDQSampleFrames(t *testing.T) {
+	dir := testdataDir(t)
+	if testing.Short() {
+		t.Skip("slow: decodes 150 frames of 1080x1080")
+	}
+	ffmpeg, err1 := exec.LookPath("ffmpeg")
+	ffprobe, err2 := exec.LookPath("ffprobe")
+	if err1 != nil || err2 != nil {
+		t.Skip("ffmpeg and ffprobe are needed to decode the sample video")
+	}
+	video := filepath.Join(dir, "threatexchange", "vpdq", "test-padded-dimensions.mp4")
+	var want [][]string
+	for _, line := range strings.Split(strings.TrimSpace(string(mustRead(t, strings.TrimSuffix(video, ".mp4")+".vpdq.txt"))), "\n") {
+		want = append(want, strings.Split(line, ","))
+	}
+	out, err := exec.Command(ffprobe, "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", video).Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	var w, h int
+	if _, err := fmt.Sscanf(strings.TrimSpace(string(out)), "%d,%d", &w, &h); err != nil {
+		t.Fatalf("ffprobe output %q: %v", out, err)
+	}
+	cmd := exec.Command(ffmpeg, "-v", "error", "-i", video, "-f", "rawvideo", "-pix_fmt", "rgb24", "-sws_flags", "area", "-")
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	frame := make([]byte, w*h*3)
+	n := 0
+	for ; ; n++ {
+		if _, err := io.ReadFull(pipe, frame); err != nil {
+			break
+		}
+		if n >= len(want) {
+			t.Fatalf("more frames than the reference hashed (%d)", len(want))
+		}
+		got, q := HashRGB(frame, w, h)
+		if got.String() != want[n][2] || strconv.Itoa(q) != want[n][1] {
+			t.Errorf("frame %d: got %s,%d want %s,%s", n, got, q, want[n][2], want[n][1])
+		}
+	}
+	if n != len(want) {
+		t.Errorf("%d frames decoded, the reference hashed %d", n, len(want))
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
