@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -559,4 +560,27 @@ func TestTarSparse(t *testing.T) {
 	copy(want[9995:], "BBBBB")
 	wantFile(t, found, "sp", want)
 	wantFile(t, found, "after", []byte("xyz"))
+}
+
+func Test7z(t *testing.T) {
+	needTools(t, "7z")
+	dir := t.TempDir()
+	tr := sampleTree()
+	writeTree(t, filepath.Join(dir, "in"), tr)
+	os.Symlink("small.txt", filepath.Join(dir, "in", "link"))
+	p := filepath.Join(dir, "e.bin")
+	cmd := exec.Command("7z", "a", "-bd", "-snl", "-mtm=on", "-mta=on", p, ".")
+	cmd.Dir = filepath.Join(dir, "in")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("7z: %v\n%s", err, out)
+	}
+	src := openPath(t, p)
+	if src.Kind() != "7z" {
+		t.Fatalf("kind %q", src.Kind())
+	}
+	found := walkAll(t, src, NewTracker(Budget{}))
+	checkTree(t, found, "", tr, t0)
+	if g := found["link"]; g == nil || MetaOf(g.info).LinkTarget != "small.txt" {
+		t.Errorf("link not reported: %+v", g)
+	}
 }

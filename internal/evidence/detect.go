@@ -20,6 +20,7 @@ const (
 	kindTar       = "tar"
 	kindTarGz     = "tar.gz"
 	kindGzip      = "gzip"
+	kind7z        = "7z"
 	kindDiskImage = "disk-image" // MBR or GPT partitioned
 	kindFAT       = "fat"
 	kindExt       = "ext"
@@ -93,6 +94,8 @@ func openKind(r io.ReaderAt, size int64, kind string, t *Tracker) (Source, error
 		return openTar(r, size, kindTar, t)
 	case kindTarGz, kindGzip:
 		return openGzip(r, size, t)
+	case kind7z:
+		return open7z(r, size, t)
 	case kindDiskImage, kindFAT, kindExt, kindNTFS:
 		return openImage(r, size, kind, t)
 	}
@@ -108,6 +111,8 @@ func containerKind(name string, head []byte) (string, bool) {
 			return kindTarGz, true
 		}
 		return kindGzip, true
+	case bytes.HasPrefix(head, []byte("7z\xbc\xaf\x27\x1c")):
+		return kind7z, true
 	case isTar(head):
 		return kindTar, true
 	}
@@ -209,5 +214,5 @@ func describeUnknown(head []byte) string {
 		return name + " file system not supported"
 	}
 	n := min(len(head), 8)
-	return fmt.Sprintf("not a directory, zip, tar, tar.gz or disk image (starts % x)", head[:n])
+	return fmt.Sprintf("not a directory, zip, 7z, tar, tar.gz or disk image (starts % x)", head[:n])
 }

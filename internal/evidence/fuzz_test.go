@@ -91,6 +91,10 @@ func FuzzZip(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzOpen(t, data, kindZip) })
 }
 
+func Fuzz7z(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzOpen(t, data, kind7z) })
+}
+
 func FuzzTar(f *testing.F) {
 	addSeeds(f, makeTar(f, tar.FormatPAX, sampleMembers()[:3]))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzOpen(t, data, kindTar) })
@@ -232,8 +236,21 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		"single": gzSingle.Bytes(),
 	})
 
-	needTools(t, "mkfs.fat", "mcopy", "mmd", "mke2fs", "sfdisk", "mkntfs", "ntfscp")
+	needTools(t, "mkfs.fat", "mcopy", "mmd", "mke2fs", "sfdisk", "mkntfs", "ntfscp", "7z")
 	dir := t.TempDir()
+	sevenSeeds := map[string][]byte{}
+	for name, args := range map[string][]string{"lzma2": {"-m0=lzma2"}, "copy": {"-m0=copy"}, "solid": {"-ms=on", "-mx=9"}} {
+		in := filepath.Join(dir, "7in-"+name)
+		writeTree(t, in, tree{"a.txt": []byte("first"), "d/b.bin": pattern(8, 3000), "d/c.txt": []byte("third")})
+		out := filepath.Join(dir, name+".7z")
+		cmd := exec.Command("7z", append(append([]string{"a", "-bd"}, args...), out, ".")...)
+		cmd.Dir = in
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("7z: %v\n%s", err, b)
+		}
+		sevenSeeds[name], _ = os.ReadFile(out)
+	}
+	write("Fuzz7z", sevenSeeds)
 	fat := filepath.Join(dir, "fat.img")
 	emptyFile(t, fat, 64<<10)
 	run(t, "mkfs.fat", "-F", "12", "-r", "16", "-s", "1", fat)
