@@ -83,12 +83,17 @@ func (x *chatExporter) name(jid string) string {
 	if jid == x.s.Owner.JID {
 		return x.ownerName
 	}
-	p, ok := x.s.Person(jid)
-	if !ok {
-		u, _, _ := strings.Cut(jid, "@")
-		return u
+	if n, ok := x.names[jid]; ok {
+		return n
 	}
-	return ExportName(p, x.o.Grammar)
+	n := ""
+	if p, ok := x.s.Person(jid); ok {
+		n = ExportName(p, x.o.Grammar)
+	} else {
+		n, _, _ = strings.Cut(jid, "@")
+	}
+	x.names[jid] = n
+	return n
 }
 
 type chatExporter struct {
@@ -99,7 +104,8 @@ type chatExporter struct {
 	chatName  string
 	buf       bytes.Buffer
 	att       []Attachment
-	perDay    map[string]int // Android file counters per day and prefix
+	perDay    map[string]int    // Android file counters per day and prefix
+	names     map[string]string // JID → name shown
 }
 
 // ExportChat renders the chat chatJID of a scenario as the exporting phone
@@ -134,7 +140,7 @@ func ExportChat(s *Scenario, chatJID string, o ExportOptions) (*Export, error) {
 	if o.DateOrder != "dmy" && o.DateOrder != "mdy" && o.DateOrder != "ymd" {
 		return nil, fmt.Errorf("export: date order %q", o.DateOrder)
 	}
-	x := &chatExporter{s: s, c: c, o: o, perDay: map[string]int{}}
+	x := &chatExporter{s: s, c: c, o: o, perDay: map[string]int{}, names: map[string]string{}}
 	x.ownerName = o.OwnerName
 	if x.ownerName == "" {
 		x.ownerName = s.Owner.PushName

@@ -276,12 +276,20 @@ func classifyMessage(text string) message {
 	clean := strings.TrimSpace(stripMarks(first))
 	if len(clean) <= maxPhrase {
 		var file string
-		if m := attachedIOS.FindStringSubmatch(clean); m != nil {
-			file = m[1]
-		} else if m := attachedAndroid.FindStringSubmatch(clean); m != nil {
-			file = m[1]
-		} else if m := attachedIOSOld.FindStringSubmatch(clean); m != nil {
-			file = m[1]
+		// Cheap tests first: most lines are plain text.
+		switch {
+		case strings.HasPrefix(clean, "<attached: "):
+			if m := attachedIOS.FindStringSubmatch(clean); m != nil {
+				file = m[1]
+			}
+		case strings.HasSuffix(clean, " <attached>"):
+			if m := attachedIOSOld.FindStringSubmatch(clean); m != nil {
+				file = m[1]
+			}
+		case strings.HasSuffix(clean, ")") && strings.Contains(clean, " ("):
+			if m := attachedAndroid.FindStringSubmatch(clean); m != nil {
+				file = m[1]
+			}
 		}
 		if file != "" && file == path.Base(file) && file != "." && file != ".." {
 			typ, name := attachmentType(file)

@@ -293,6 +293,8 @@ type people struct {
 	roleOf    map[string]string // by name ("\x00you" for the exporter): creator / admin
 	ownerJID  string
 	ownerWhy  string
+	jids      map[string]string // name as written → account JID
+	decided   bool              // the owner and the chat are fixed
 	chatJID   string
 	kind      string
 	directJID string
@@ -315,6 +317,7 @@ func (p *people) init(x *Extractor, in *artifact.Input, chatName, sum string) {
 	p.foreign = x.ForeignExports
 	p.seen = map[string]*seenName{}
 	p.roleOf = map[string]string{}
+	p.jids = map[string]string{}
 }
 
 func (p *people) note(name string, t time.Time, message, member bool) {
@@ -424,11 +427,22 @@ func (p *people) see(e *Entry) {
 
 // jid returns the account JID of a name as written in the export.
 func (p *people) jid(name string) string {
+	if j, ok := p.jids[name]; ok {
+		return j
+	}
+	j := p.jidOf(name)
+	if p.decided && len(p.jids) < 1<<16 {
+		p.jids[name] = j // cached once the owner is fixed: numbers are slow to parse
+	}
+	return j
+}
+
+func (p *people) jidOf(name string) string {
 	name = cleanName(name)
 	if name == "" {
 		return ""
 	}
-	if p.owner != "" && name == cleanName(p.owner) && p.ownerJID != "" {
+	if p.owner != "" && name == p.owner && p.ownerJID != "" {
 		return p.ownerJID
 	}
 	if n, ok := phoneNumber(name); ok {
@@ -494,6 +508,8 @@ func (p *people) decide(warn func(string, ...any)) store.ArtifactBatch {
 	if p.owner == "" && len(authors) > 0 {
 		warn("export: the exporter's own name is unknown, so none of the messages is marked from_me; give the owner's name to mark them")
 	}
+
+	p.decided = true
 
 	// The chat.
 	p.kind = store.ChatDirect
