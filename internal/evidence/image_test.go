@@ -188,6 +188,9 @@ func TestExtImages(t *testing.T) {
 			makeExt(t, p, c.fsType, c.bs, tr, func(dir string) {
 				os.Symlink("small.txt", filepath.Join(dir, "fast-link"))
 				os.Symlink(longTarget, filepath.Join(dir, "slow-link"))
+				os.Symlink("loop-b", filepath.Join(dir, "loop-a"))
+				os.Symlink("loop-a", filepath.Join(dir, "loop-b"))
+				os.Symlink("..", filepath.Join(dir, "SUB", "up"))
 				f, _ := os.Create(filepath.Join(dir, "sparse.bin"))
 				f.WriteAt(sparse[600_000:605_000], 600_000)
 				f.Truncate(int64(len(sparse)))
@@ -201,10 +204,15 @@ func TestExtImages(t *testing.T) {
 			found := walkAll(t, src, NewTracker(Budget{}))
 			checkTree(t, found, "", tr, t0)
 			wantFile(t, found, "sparse.bin", sparse)
-			for link, target := range map[string]string{"fast-link": "small.txt", "slow-link": longTarget} {
+			links := map[string]string{"fast-link": "small.txt", "slow-link": longTarget, "loop-a": "loop-b", "loop-b": "loop-a", "SUB/up": ".."}
+			for link, target := range links {
 				g := found[link]
 				if g == nil || MetaOf(g.info).LinkTarget != target {
 					t.Errorf("%s: link target not reported", link)
+				}
+				if f, err := src.Open(link); err == nil {
+					f.Close()
+					t.Errorf("%s: opened through the link", link)
 				}
 			}
 			g := found["small.txt"]
@@ -435,5 +443,34 @@ func TestStorageIsReadOnly(t *testing.T) {
 	}
 	if f, err := s.Sys(); err == nil || f != nil {
 		t.Error("Sys gave an *os.File")
+	}
+}
+
+// A directory that contains itself (a crafted FAT entry pointing back at
+// its parent's clusters) is refused with an error; the walk ends.
+func TestFATDirectoryLoop(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "loop.img")
+	makeFAT(t, p, "12", 2<<20, tree{"OUTER/LOOP/x.txt": []byte("x"), "OUTER/y.txt": []byte("y")}, nil)
+	img, _ := os.ReadFile(p)
+	entry := func(name string) int {
+		for i := 0; i+32 <= len(img); i += 32 {
+			if string(img[i:i+11]) == name && img[i+11]&0x10 != 0 {
+				return i
+			}
+		}
+		t.Fatalf("no directory entry %q", name)
+		return 0
+	}
+	outer, loop := entry("OUTER      "), entry("LOOP       ")
+	copy(img[loop+26:loop+28], img[outer+26:outer+28]) // LOOP's clusters are OUTER's
+	src, err := openImage(bytes.NewReader(img), int64(len(img)), kindFAT, NewTracker(Budget{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := walkAll(t, src, NewTracker(Budget{}))
+	wantFile(t, found, "OUTER/y.txt", []byte("y"))
+	wantErr(t, found, "OUTER/LOOP", errCorrupt)
+	if len(found) > 10 {
+		t.Errorf("walk went round the loop: %d entries", len(found))
 	}
 }
