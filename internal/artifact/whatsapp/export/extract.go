@@ -211,6 +211,9 @@ func (x *Extractor) Extract(ctx context.Context, in *artifact.Input) error {
 	if err != nil {
 		return fmt.Errorf("export %s: %w", in.Path, err)
 	}
+	if p.unknown > 0 {
+		warn("export %s: %d system lines are not in the phrase catalog (kept whole, as action %q), e.g. %q: the export may be in a language the catalog does not know", in.Path, p.unknown, Unknown, p.unknownEx)
+	}
 	first := p.decide(warn)
 	if err := in.Store.WriteArtifact(ctx, in.Artifact.ID, first); err != nil {
 		return fmt.Errorf("export %s: %w", in.Path, err)
@@ -294,6 +297,8 @@ type people struct {
 	ownerJID  string
 	ownerWhy  string
 	jids      map[string]string // name as written → account JID
+	unknown   int               // system lines the phrase catalog does not know
+	unknownEx string            // the first of them
 	decided   bool              // the owner and the chat are fixed
 	chatJID   string
 	kind      string
@@ -383,6 +388,15 @@ func (p *people) see(e *Entry) {
 		return
 	}
 	s := e.System
+	if s.Action == Unknown {
+		if p.unknown == 0 {
+			p.unknownEx = e.Text
+			if len(p.unknownEx) > 80 {
+				p.unknownEx = strings.ToValidUTF8(p.unknownEx[:80], "") + "…"
+			}
+		}
+		p.unknown++
+	}
 	if n := cleanName(e.Author); n != "" {
 		p.lastSys = n
 	}

@@ -268,6 +268,20 @@ func TestExtractBatches(t *testing.T) {
 	}
 }
 
+func TestExtractWarnsOfUnknownPhrases(t *testing.T) {
+	text := "01/02/2020, 10:00 - Ana hat Bo hinzugefügt\n01/02/2020, 10:01 - Bo: hallo\n01/02/2020, 10:02 - Bo hat die Gruppe verlassen\n"
+	b, warnings, err := extract(t, &Extractor{Location: time.UTC}, "x/chat.txt", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Events) != 2 || b.Events[0].Action != Unknown || b.Events[0].NewValue != "Ana hat Bo hinzugefügt" {
+		t.Errorf("events %+v", b.Events)
+	}
+	if !strings.Contains(strings.Join(warnings, "\n"), "2 system lines are not in the phrase catalog") {
+		t.Errorf("warnings %q", warnings)
+	}
+}
+
 func TestExtractErrors(t *testing.T) {
 	_, _, err := extract(t, &Extractor{}, "notes/_chat.txt", "just some notes\nwithout any header\n")
 	if !errors.Is(err, ErrNoHeaders) || !strings.Contains(err.Error(), "notes/_chat.txt") {
