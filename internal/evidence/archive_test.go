@@ -410,8 +410,8 @@ func TestZipOverlappingEntries(t *testing.T) {
 // A 42.zip-style nested bomb: each level holds several copies of the
 // level below. The budget stops it; the rest of the evidence is read.
 func TestNestedBomb(t *testing.T) {
-	// 1 MiB leaves that compress about 25:1 (a ratio no check refuses)
-	leafData := make([]byte, 1<<20)
+	// 256 KiB leaves that compress about 25:1 (a ratio no check refuses)
+	leafData := make([]byte, 256<<10)
 	for i := 0; i < len(leafData); i += 1024 {
 		copy(leafData[i:], pattern(i, 32))
 	}
@@ -430,7 +430,7 @@ func TestNestedBomb(t *testing.T) {
 	fine := []byte("evidence next to the bomb")
 	top := makeZip(t, []member{{name: "bomb.zip", data: level, stored: true}, {name: "notes.txt", data: fine}})
 	src := openPath(t, writeTemp(t, "case.zip", top))
-	tr := NewTracker(Budget{MaxExpanded: 64 << 20})
+	tr := NewTracker(Budget{MaxExpanded: 16 << 20})
 	found := walkAll(t, src, tr)
 	wantFile(t, found, "notes.txt", fine)
 	refused := 0
@@ -442,15 +442,15 @@ func TestNestedBomb(t *testing.T) {
 	if refused == 0 {
 		t.Fatal("nested bomb was not refused")
 	}
-	// 8^3 MiB would be 512 MiB: the walk stopped at the budget.
+	// 8^3 × 256 KiB would be 128 MiB: the walk stopped at the budget.
 	var total int64
 	for p, g := range found {
 		if strings.Contains(p, "leaf") {
 			total += int64(len(g.data))
 		}
 	}
-	if total > 64<<20 {
-		t.Errorf("read %d bytes of leaves, past the 64 MiB budget", total)
+	if total > 16<<20 {
+		t.Errorf("read %d bytes of leaves, past the 16 MiB budget", total)
 	}
 }
 
@@ -583,4 +583,15 @@ func Test7z(t *testing.T) {
 	if g := found["link"]; g == nil || MetaOf(g.info).LinkTarget != "small.txt" {
 		t.Errorf("link not reported: %+v", g)
 	}
+}
+
+// A gzip bomb nested in evidence is refused before its scratch copy grows
+// past the budget.
+func TestNestedGzipBomb(t *testing.T) {
+	bomb := gz(t, make([]byte, 50<<20)) // 50 MiB of zeros in about 50 KiB
+	z := makeZip(t, []member{{name: "logs.gz", data: bomb, stored: true}, {name: "ok.txt", data: []byte("ok")}})
+	src := openPath(t, writeTemp(t, "g.zip", z))
+	found := walkAll(t, src, NewTracker(Budget{MaxExpanded: 8 << 20}))
+	wantErr(t, found, "logs.gz", ErrBudget)
+	wantFile(t, found, "ok.txt", []byte("ok"))
 }

@@ -101,3 +101,10 @@ func (t *Tracker) expandLocked(name string, size int64) error {
 	t.expanded += size
 	return nil
 }
+
+// remaining returns how many more bytes nested containers may expand to.
+func (t *Tracker) remaining() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return max(t.budget.MaxExpanded-t.expanded, 0)
+}

@@ -29,6 +29,12 @@ func openGzip(r io.ReaderAt, size int64, t *Tracker) (src Source, err error) {
 		limit = b.MaxEntry
 	}
 	limit = min(limit, max(int64(b.MaxRatio*float64(size)), 1<<20))
+	if !t.top {
+		// A nested stream's scratch copy counts against what nested
+		// containers may expand to (its members are charged again when
+		// read: the budget errs on the side of refusing).
+		limit = min(limit, t.remaining())
+	}
 	scratch, err := scratchFile()
 	if err != nil {
 		return nil, err
@@ -41,6 +47,12 @@ func openGzip(r io.ReaderAt, size int64, t *Tracker) (src Source, err error) {
 	if n > limit {
 		scratch.Close()
 		return nil, fmt.Errorf("gzip: %d compressed bytes expand past %d: %w", size, limit, ErrBudget)
+	}
+	if !t.top {
+		if err := t.chargeBytes("gzip stream", n, size); err != nil {
+			scratch.Close()
+			return nil, err
+		}
 	}
 	head := make([]byte, 512)
 	h, _ := scratch.ReadAt(head, 0)
