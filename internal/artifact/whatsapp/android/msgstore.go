@@ -245,6 +245,9 @@ func (r *reader) step(what string, fn func() error) error {
 // noRow is below every row id.
 const noRow = -(1 << 62)
 
+// maxSkips bounds how many damaged stretches a table scan steps over.
+const maxSkips = 1000
+
 // scanFrom reads a table in row id order with q, which takes one
 // argument (read the rows whose _id is at least it), handing each row to
 // fn, which returns the row's _id. A stretch of rows the database cannot
@@ -253,7 +256,7 @@ const noRow = -(1 << 62)
 // every row that is readable.
 func (r *reader) scanFrom(what, q string, fn func(*sql.Rows) (int64, error)) error {
 	from := int64(noRow)
-	for {
+	for skips := 0; ; skips++ {
 		last, err := r.scanOnce(q, from, fn)
 		if err == nil {
 			return nil
@@ -262,7 +265,14 @@ func (r *reader) scanFrom(what, q string, fn func(*sql.Rows) (int64, error)) err
 		if errors.As(err, &we) || r.ctx.Err() != nil {
 			return err
 		}
+		if skips == maxSkips {
+			r.p.note("unreadable rows skipped", "%s: the rows after %s: damaged in more than %d places, reading stopped: %v", what, rowName(last), maxSkips, err)
+			return nil
+		}
 		next, ok := r.nextReadable(q, last)
+		if ok && next <= last {
+			ok = false // a b-tree so damaged that it loops back
+		}
 		if !ok {
 			r.p.note("unreadable rows skipped", "%s: the rows after %s: %v", what, rowName(last), err)
 			return nil
@@ -294,6 +304,9 @@ func (r *reader) scanOnce(q string, from int64, fn func(*sql.Rows) (int64, error
 		id, err := fn(rows)
 		if err != nil {
 			return last, err
+		}
+		if id <= last && last != noRow {
+			return last, fmt.Errorf("row %d after row %d: the table's order is damaged", id, last)
 		}
 		last = id
 	}
