@@ -106,6 +106,16 @@ type derived struct {
 
 func (m *model) label(d int32) string { return m.devices[d].label }
 
+// labels names devices, in label order.
+func (m *model) labels(ds []int32) []string {
+	out := make([]string, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, m.label(d))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 func (m *model) jid(a int32) string {
 	if a < 0 {
 		return ""
@@ -422,9 +432,7 @@ func (m *model) distributors(itemMsgs []uint64, d *derived) []Distributor {
 		a := &m.accounts[s]
 		dist := Distributor{JID: a.jid, Phone: sptr(a.phone), Country: m.country(s), Names: nonNil(a.names), Devices: []string{},
 			OwnerOf: []string{}, Evidence: []Evidence{}}
-		for _, dv := range a.ownerOf {
-			dist.OwnerOf = append(dist.OwnerOf, m.label(dv))
-		}
+		dist.OwnerOf = m.labels(a.ownerOf)
 		items, groups, direct, devices := map[int32]bool{}, map[int32]bool{}, map[int32]bool{}, map[string]bool{}
 		for _, i := range msgs {
 			msg := &m.msgs[i]
@@ -610,9 +618,7 @@ func (m *model) groups(d *derived) []Group {
 			g.Creator = sptr(m.jid(ch.creator))
 			g.Country = m.country(ch.creator)
 		}
-		for _, dv := range ch.devices {
-			g.Devices = append(g.Devices, m.label(dv))
-		}
+		g.Devices = m.labels(ch.devices)
 		parts := d.parts.of(cv)
 		g.Members = len(parts)
 		byCountry := map[string]int{}

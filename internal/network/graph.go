@@ -3,7 +3,6 @@ package network
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 )
 
@@ -150,9 +149,7 @@ func (r *Result) Graph(scope string) (*Graph, error) {
 		if dist := d.distrib[int32(a)]; dist != nil {
 			n.Score, n.Rank, n.Items = dist.Score, dist.Rank, dist.Items
 		}
-		for _, dv := range acc.devices {
-			n.Devices = append(n.Devices, m.label(dv))
-		}
+		n.Devices = m.labels(acc.devices)
 		g.Nodes = append(g.Nodes, n)
 	}
 	for cv, c := range m.convs {
@@ -169,9 +166,7 @@ func (r *Result) Graph(scope string) (*Graph, error) {
 		if d.distGroup[cv] {
 			n.Roles = append(n.Roles, "distribution")
 		}
-		for _, dv := range ch.devices {
-			n.Devices = append(n.Devices, m.label(dv))
-		}
+		n.Devices = m.labels(ch.devices)
 		g.Nodes = append(g.Nodes, n)
 	}
 	ids := map[string]bool{}
@@ -202,11 +197,7 @@ func (r *Result) Graph(scope string) (*Graph, error) {
 			e := Edge{Source: m.jid(a), Target: m.chats[c.chat].jid, Kind: EdgeAccountGroup}
 			if mb := m.membership(int32(cv), a); mb != nil {
 				e.Member, e.Role = true, roleName(mb.role)
-				for _, dv := range m.memberDevs[mb.dev0 : mb.dev0+mb.ndev] {
-					e.Devices = append(e.Devices, m.label(dv))
-				}
-				slices.Sort(e.Devices)
-				e.Devices = slices.Compact(e.Devices)
+				e.Devices = m.labels(m.memberDevs[mb.dev0 : mb.dev0+mb.ndev])
 			}
 			if m.chats[c.chat].creator == a {
 				e.Role = roleName(roleCreator)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,20 +16,6 @@ import (
 	"vigil/internal/network"
 	"vigil/internal/network/networktest"
 )
-
-func testGraph(t *testing.T, scope string) *network.Graph {
-	t.Helper()
-	ctx, c, _ := testCase(t)
-	r, err := network.Analyze(ctx, c.Store, network.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := r.Graph(scope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
 
 // xmlElem is a generic XML tree.
 type xmlElem struct {
@@ -93,16 +80,13 @@ func checkEndpoints(t *testing.T, root *xmlElem, g *network.Graph) {
 	}
 }
 
-func TestGraphML(t *testing.T) {
-	g := testGraph(t, network.ScopeDistribution)
-	var b bytes.Buffer
-	if err := WriteGraph(&b, g, FormatGraphML); err != nil {
-		t.Fatal(err)
-	}
-	root := parseXML(t, b.Bytes())
-	// GraphML's required structure: <graphml> in its namespace, keys
-	// declared with for/attr.name/attr.type before one <graph> with an
-	// edgedefault, data referring to declared keys.
+// checkGraphML checks GraphML's required structure: <graphml> in its
+// namespace, keys declared with for, attr.name and attr.type, one <graph>
+// with an edgedefault, data referring to declared keys, edges between
+// declared nodes.
+func checkGraphML(t *testing.T, b []byte, g *network.Graph) {
+	t.Helper()
+	root := parseXML(t, b)
 	if root.XMLName.Space != "http://graphml.graphdrawing.org/xmlns" || root.XMLName.Local != "graphml" {
 		t.Fatalf("root element %v", root.XMLName)
 	}
@@ -128,19 +112,12 @@ func TestGraphML(t *testing.T) {
 		}
 	}
 	checkEndpoints(t, root, g)
-	if !strings.Contains(b.String(), "&lt;script&gt;") || strings.Contains(b.String(), "<script>") {
-		t.Errorf("hostile subject not escaped")
-	}
-	networkxCheck(t, "graphml", b.Bytes(), g)
 }
 
-func TestGEXF(t *testing.T) {
-	g := testGraph(t, network.ScopeAll)
-	var b bytes.Buffer
-	if err := WriteGraph(&b, g, FormatGEXF); err != nil {
-		t.Fatal(err)
-	}
-	root := parseXML(t, b.Bytes())
+// checkGEXF checks GEXF 1.3's required structure.
+func checkGEXF(t *testing.T, b []byte, g *network.Graph) {
+	t.Helper()
+	root := parseXML(t, b)
 	if root.XMLName.Space != "http://gexf.net/1.3" || root.XMLName.Local != "gexf" || root.attr("version") != "1.3" {
 		t.Fatalf("root %v version %q", root.XMLName, root.attr("version"))
 	}
@@ -168,64 +145,85 @@ func TestGEXF(t *testing.T) {
 		}
 	}
 	checkEndpoints(t, root, g)
-	networkxCheck(t, "gexf", b.Bytes(), g)
 }
 
-func TestGraphJSON(t *testing.T) {
-	g := testGraph(t, network.ScopeDistribution)
-	var b bytes.Buffer
-	if err := WriteGraph(&b, g, FormatJSON); err != nil {
+func TestGraphFormats(t *testing.T) {
+	ctx, c, _ := testCase(t)
+	r, err := network.Analyze(ctx, c.Store, network.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	var back nodeLink
-	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
-		t.Fatal(err)
+	files := map[string][]byte{}
+	for _, scope := range []string{network.ScopeDistribution, network.ScopeAll} {
+		g, err := r.Graph(scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, format := range []string{FormatGraphML, FormatGEXF, FormatJSON} {
+			var b bytes.Buffer
+			if err := WriteGraph(&b, g, format); err != nil {
+				t.Fatal(err)
+			}
+			switch format {
+			case FormatGraphML:
+				checkGraphML(t, b.Bytes(), g)
+				if !strings.Contains(b.String(), "&lt;script&gt;") || strings.Contains(b.String(), "<script>") {
+					t.Errorf("hostile subject not escaped")
+				}
+			case FormatGEXF:
+				checkGEXF(t, b.Bytes(), g)
+			case FormatJSON:
+				var back nodeLink
+				if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+					t.Fatal(err)
+				}
+				if !back.Directed || !reflect.DeepEqual(back.Nodes, g.Nodes) || !reflect.DeepEqual(back.Edges, g.Edges) {
+					t.Errorf("node-link JSON does not round-trip")
+				}
+			}
+			if scope == network.ScopeAll {
+				files[format] = b.Bytes()
+			}
+		}
+		if scope == network.ScopeAll {
+			// networkx reads all three (one Python start).
+			networkxCheck(t, files, g)
+		}
 	}
-	if !back.Directed || !reflect.DeepEqual(back.Nodes, g.Nodes) || !reflect.DeepEqual(back.Edges, g.Edges) {
-		t.Errorf("node-link JSON does not round-trip")
-	}
-	networkxCheck(t, "json", b.Bytes(), g)
-	if err := WriteGraph(&b, g, "dot"); err == nil {
+	if err := WriteGraph(io.Discard, &network.Graph{}, "dot"); err == nil {
 		t.Errorf("unknown format accepted")
 	}
 }
 
-// networkxCheck loads the file with networkx, when python3 and networkx
-// are installed, and compares the counts and a few attributes.
-func networkxCheck(t *testing.T, format string, data []byte, g *network.Graph) {
+// networkxCheck loads files (format → content) with networkx, when
+// python3 and networkx are installed, and compares the counts and a few
+// attributes with the graph.
+func networkxCheck(t *testing.T, files map[string][]byte, g *network.Graph) {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Log("python3 not found: networkx check skipped")
 		return
 	}
-	if err := exec.Command(py, "-c", "import networkx").Run(); err != nil {
+	dir := t.TempDir()
+	args := []string{"-c", networkxScript, networktest.D3}
+	for format, data := range files {
+		file := filepath.Join(dir, "graph."+format)
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, format, file)
+	}
+	out, err := exec.Command(py, args...).CombinedOutput()
+	if strings.Contains(string(out), "No module named 'networkx'") {
 		t.Log("networkx not installed: networkx check skipped")
 		return
 	}
-	file := filepath.Join(t.TempDir(), "graph."+format)
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	script := `
-import json, sys, networkx as nx
-fmt, path, d3 = sys.argv[1], sys.argv[2], sys.argv[3]
-if fmt == "graphml":
-    g = nx.read_graphml(path)
-elif fmt == "gexf":
-    g = nx.read_gexf(path)
-else:
-    g = nx.node_link_graph(json.load(open(path)), edges="edges")
-n = g.nodes[d3]
-dist = sorted(v for v, a in g.nodes(data=True) if "distributor" in str(a.get("roles", "")))
-print(json.dumps({"directed": g.is_directed(), "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
-    "d3_type": n.get("type"), "d3_score": int(n.get("score", -1)), "distributors": dist}))
-`
-	out, err := exec.Command(py, "-c", script, format, file, networktest.D3).CombinedOutput()
 	if err != nil {
-		t.Fatalf("networkx cannot read the %s file: %v\n%s", format, err, out)
+		t.Fatalf("networkx cannot read the files: %v\n%s", err, out)
 	}
-	var got struct {
+	var got []struct {
+		Format       string
 		Directed     bool
 		Nodes, Edges int
 		D3Type       string `json:"d3_type"`
@@ -246,8 +244,31 @@ print(json.dumps({"directed": g.is_directed(), "nodes": g.number_of_nodes(), "ed
 		}
 	}
 	slices.Sort(want)
-	if !got.Directed || got.Nodes != len(g.Nodes) || got.Edges != len(g.Edges) || got.D3Type != "account" || got.D3Score != d3.Score ||
-		!slices.Equal(got.Distributors, want) {
-		t.Errorf("networkx read %s: %+v; want %d nodes, %d edges, D3 score %d, distributors %v", format, got, len(g.Nodes), len(g.Edges), d3.Score, want)
+	if len(got) != len(files) {
+		t.Fatalf("networkx read %d files of %d", len(got), len(files))
+	}
+	for _, x := range got {
+		if !x.Directed || x.Nodes != len(g.Nodes) || x.Edges != len(g.Edges) || x.D3Type != "account" || x.D3Score != d3.Score ||
+			!slices.Equal(x.Distributors, want) {
+			t.Errorf("networkx read %s: %+v; want %d nodes, %d edges, D3 score %d, distributors %v", x.Format, x, len(g.Nodes), len(g.Edges), d3.Score, want)
+		}
 	}
 }
+
+const networkxScript = `
+import json, sys
+import networkx as nx
+d3, args, out = sys.argv[1], sys.argv[2:], []
+for fmt, path in zip(args[0::2], args[1::2]):
+    if fmt == "graphml":
+        g = nx.read_graphml(path)
+    elif fmt == "gexf":
+        g = nx.read_gexf(path)
+    else:
+        g = nx.node_link_graph(json.load(open(path)), edges="edges")
+    n = g.nodes[d3]
+    dist = sorted(v for v, a in g.nodes(data=True) if "distributor" in str(a.get("roles", "")))
+    out.append({"format": fmt, "directed": g.is_directed(), "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
+        "d3_type": n.get("type"), "d3_score": int(n.get("score", -1)), "distributors": dist})
+print(json.dumps(out))
+`

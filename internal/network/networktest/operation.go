@@ -126,6 +126,11 @@ func g1(extra ...synth.Message) synth.Chat {
 		Members: []synth.Member{{JID: D3, Role: synth.RoleCreator}, {JID: D1, Role: synth.RoleAdmin}, {JID: O1, Role: synth.RoleMember},
 			{JID: O2, Role: synth.RoleMember}, {JID: D2, Role: synth.RoleMember}, {JID: I1, Role: synth.RoleMember},
 			{JID: I3, Role: synth.RoleMember}, {JID: I5, Role: synth.RoleMember}},
+		Events: []synth.Event{
+			{ID: "G1E1", Time: at(8, 0, 0), Action: "created", Actor: D3, New: "Grupo Uno"},
+			{ID: "G1E2", Time: at(8, 1, 0), Action: "added", Actor: D3, Targets: []string{D1, O1, O2, D2, I1, I3, I5}},
+			{ID: "G1E3", Time: at(8, 2, 0), Action: "admin-promoted", Actor: D3, Targets: []string{D1}},
+		},
 		Messages: []synth.Message{
 			{ID: "G1M1", Sender: I1, Time: at(9, 30, 10), Type: "text", Text: "hola"},
 			{ID: "G1M2", Sender: D2, Time: at(10, 0, 5), Type: "image", Media: img("A")},
@@ -144,6 +149,11 @@ func g2() synth.Chat {
 	return synth.Chat{JID: G2, Kind: synth.Group, Subject: "Grupo Dos", Created: at(11, 0, 0), Creator: D2,
 		Members: []synth.Member{{JID: D2, Role: synth.RoleCreator}, {JID: D4, Role: synth.RoleAdmin}, {JID: O1, Role: synth.RoleMember},
 			{JID: I4, Role: synth.RoleMember}, {JID: I2, Role: synth.RoleMember}},
+		Events: []synth.Event{
+			{ID: "G2E1", Time: at(11, 0, 0), Action: "created", Actor: D2, New: "Grupo Dos"},
+			{ID: "G2E2", Time: at(11, 1, 0), Action: "added", Actor: D2, Targets: []string{D4, O1, I4, I2}},
+			{ID: "G2E3", Time: at(11, 2, 0), Action: "admin-promoted", Actor: D2, Targets: []string{D4}},
+		},
 		Messages: []synth.Message{
 			{ID: "G2M1", Sender: D4, Time: at(12, 0, 0), Type: "image", Media: img("X")},
 			{ID: "G2M2", Sender: D2, Time: at(12, 30, 0), Type: "image", Media: img("B")},
@@ -152,90 +162,148 @@ func g2() synth.Chat {
 		}}
 }
 
-// Operation builds the ground-truth case in st: three phones, four groups,
-// a direct chat, seven hash-set or analyst verdicts; see the constants.
-func Operation(ctx context.Context, st store.Store) (*Truth, error) {
-	dev := map[string]store.Device{}
-	for _, d := range []store.Device{
-		{Label: "PHONE-1", Suspect: "Owner One", Country: "ES"},
-		{Label: "PHONE-2", Suspect: "Owner Two", Country: "DE"},
-		{Label: "PHONE-3", Suspect: "Dist Two", Country: "IT"},
-	} {
-		out, err := st.PutDevice(ctx, d)
-		if err != nil {
-			return nil, err
-		}
-		dev[d.Label] = out
-	}
+// Phone is one seized phone of the Operation: its device record, the
+// platform whose databases hold its WhatsApp, and what they hold.
+type Phone struct {
+	Device   store.Device
+	Platform string // "android" or "ios"
+	Scenario *synth.Scenario
+}
 
-	// The evidence file of item A on PHONE-1.
-	src, _, err := st.StartSource(ctx, store.Source{DeviceID: dev["PHONE-1"].ID, Kind: "directory", Path: "/evidence/phone-1",
-		Operator: "tester", Tool: "networktest"})
-	if err != nil {
-		return nil, err
-	}
-	linked := "sdcard/WhatsApp/Media/WhatsApp Images/IMG-A.jpg"
-	if err := st.WriteBatch(ctx, store.Batch{SourceID: src.ID,
-		Contents: []store.Content{{SHA256: A, Size: 1000, MIME: "image/jpeg", Kind: store.KindImage, PDQQuality: -1, Origin: "file"}},
-		Files:    []store.File{{DeviceID: dev["PHONE-1"].ID, SourceID: src.ID, Path: linked, SHA256: A, Size: 1000}}}); err != nil {
-		return nil, err
-	}
-	if err := st.FinishSource(ctx, src.ID, "complete", map[string]any{"files": 1}); err != nil {
-		return nil, err
-	}
-
-	// PHONE-3 (D2's phone) is loaded first, PHONE-2 last: the earliest
-	// observation of A is the last row written.
-	g2own := g2()
-	for i := range g2own.Messages {
-		if g2own.Messages[i].Sender == D2 {
-			g2own.Messages[i].Sender = "" // the owner's own messages carry no sender
-		}
-	}
+// Phones describes the Operation's three phones, in the order they are
+// loaded: PHONE-3 (D2's phone, Android) first, PHONE-2 (iOS) last, so that
+// the earliest observation of A is the last row written. Messages follow
+// the scenario conventions (the owner's own messages are FromMe with the
+// owner as Sender).
+func Phones() []Phone {
 	direct := synth.Chat{JID: I3, Kind: synth.Direct, Messages: []synth.Message{
-		{ID: "DM1", Sender: "", Time: at(14, 0, 0), Type: "image", Media: img("B")},
+		{ID: "DM1", Sender: D2, Time: at(14, 0, 0), Type: "image", Media: img("B")},
 		{ID: "DM2", Sender: I3, Time: at(14, 1, 0), Type: "text", Text: "?"},
 	}}
-	s3 := forOwner(D2, g2own, direct)
-	for i := range s3.Chats {
-		for j := range s3.Chats[i].Messages {
-			if s3.Chats[i].Messages[j].Sender == "" {
-				s3.Chats[i].Messages[j].FromMe = true
-			}
-		}
-	}
-	if err := Load(ctx, st, dev["PHONE-3"], s3, View{Path: "msgstore.db", Keys: true}); err != nil {
-		return nil, err
-	}
-	g4 := synth.Chat{JID: G4, Kind: synth.Group, Subject: "Recetas", Creator: O1,
-		Members:  []synth.Member{{JID: O1, Role: synth.RoleCreator}, {JID: I1, Role: synth.RoleMember}, {JID: D1, Role: synth.RoleMember}},
+	g4 := synth.Chat{JID: G4, Kind: synth.Group, Subject: "Recetas", Creator: O1, Created: at(7, 0, 0),
+		Members: []synth.Member{{JID: O1, Role: synth.RoleCreator}, {JID: I1, Role: synth.RoleMember}, {JID: D1, Role: synth.RoleMember}},
+		Events: []synth.Event{
+			{ID: "G4E1", Time: at(7, 0, 0), Action: "created", Actor: O1, New: "Recetas"},
+			{ID: "G4E2", Time: at(7, 1, 0), Action: "added", Actor: O1, Targets: []string{I1, D1}},
+		},
 		Messages: []synth.Message{{ID: "G4M1", Sender: I1, Time: at(15, 0, 0), Type: "text", Text: "paella"}}}
-	s1 := forOwner(O1, g1(synth.Message{ID: "G1M9", Sender: I1, Time: at(10, 50, 0), Type: "text", Text: "adiós"}), g2(), g4)
-	if err := Load(ctx, st, dev["PHONE-1"], s1, View{Path: "msgstore.db", Keys: true}); err != nil {
-		return nil, err
-	}
-	g3 := synth.Chat{JID: G3, Kind: synth.Group, Subject: "Grupo Tres", Creator: D1,
+	g3 := synth.Chat{JID: G3, Kind: synth.Group, Subject: "Grupo Tres", Creator: D1, Created: at(8, 30, 0),
 		Members: []synth.Member{{JID: D1, Role: synth.RoleCreator}, {JID: O2, Role: synth.RoleMember}, {JID: I2, Role: synth.RoleMember}},
+		Events: []synth.Event{
+			{ID: "G3E1", Time: at(8, 30, 0), Action: "created", Actor: D1, New: "Grupo Tres"},
+			{ID: "G3E2", Time: at(8, 31, 0), Action: "added", Actor: D1, Targets: []string{O2, I2}},
+		},
 		Messages: []synth.Message{
 			{ID: "G3M1", Sender: D1, Time: at(9, 0, 0), Type: "image", Media: img("A")},
 			{ID: "G3M2", Sender: O2, Time: at(9, 1, 0), Type: "text", Text: "ok"},
 			{ID: "G3M3", Sender: I2, Time: at(9, 2, 0), Type: "text", Text: "?"},
 		}}
-	// PHONE-2 holds G1 as an export (no keys, times to the minute, people
-	// by LID where they have one) and G3 in its database.
-	s2e := forOwner(O2, g1(synth.Message{ID: "G1M10", Sender: O2, Time: at(10, 45, 0), Type: "text", Text: "ok"}))
-	if err := Load(ctx, st, dev["PHONE-2"], s2e, View{Path: "WhatsApp Chat with Grupo Uno.txt", Extractor: "whatsapp-export-test",
-		Minutes: true, LIDs: true}); err != nil {
+	return []Phone{
+		{Device: store.Device{Label: "PHONE-3", Suspect: "Dist Two", Country: "IT"}, Platform: "android",
+			Scenario: forOwner(D2, g2(), direct)},
+		{Device: store.Device{Label: "PHONE-1", Suspect: "Owner One", Country: "ES"}, Platform: "android",
+			Scenario: forOwner(O1, g1(synth.Message{ID: "G1M9", Sender: I1, Time: at(10, 50, 0), Type: "text", Text: "adiós"}), g2(), g4)},
+		{Device: store.Device{Label: "PHONE-2", Suspect: "Owner Two", Country: "DE"}, Platform: "ios",
+			Scenario: forOwner(O2, g1(synth.Message{ID: "G1M10", Sender: O2, Time: at(10, 45, 0), Type: "text", Text: "ok"}), g3)},
+	}
+}
+
+// LinkedPath is where the evidence file of item A lies on PHONE-1.
+const LinkedPath = "sdcard/WhatsApp/Media/WhatsApp Images/IMG-A.jpg"
+
+// EvidenceFile records the evidence file of item A on PHONE-1 (a source
+// with one file), as an intake would.
+func EvidenceFile(ctx context.Context, st store.Store, phone1 store.Device) error {
+	src, _, err := st.StartSource(ctx, store.Source{DeviceID: phone1.ID, Kind: "directory", Path: "/evidence/phone-1",
+		Operator: "tester", Tool: "networktest"})
+	if err != nil {
+		return err
+	}
+	if err := st.WriteBatch(ctx, store.Batch{SourceID: src.ID,
+		Contents: []store.Content{{SHA256: A, Size: 1000, MIME: "image/jpeg", Kind: store.KindImage, PDQQuality: -1, Origin: "file"}},
+		Files:    []store.File{{DeviceID: phone1.ID, SourceID: src.ID, Path: LinkedPath, SHA256: A, Size: 1000}}}); err != nil {
+		return err
+	}
+	return st.FinishSource(ctx, src.ID, "complete", map[string]any{"files": 1})
+}
+
+// Operation builds the ground-truth case in st through the store API: the
+// three phones, each source written as an extractor would (PHONE-2's G1
+// as an export: no message keys, times to the minute; its people by LID
+// where they have one; D2's own messages on PHONE-3 without a sender),
+// the evidence file, and the verdicts.
+func Operation(ctx context.Context, st store.Store) (*Truth, error) {
+	dev := map[string]store.Device{}
+	phones := Phones()
+	for _, p := range []string{"PHONE-1", "PHONE-2", "PHONE-3"} {
+		for _, ph := range phones {
+			if ph.Device.Label == p {
+				out, err := st.PutDevice(ctx, ph.Device)
+				if err != nil {
+					return nil, err
+				}
+				dev[p] = out
+			}
+		}
+	}
+	if err := EvidenceFile(ctx, st, dev["PHONE-1"]); err != nil {
 		return nil, err
 	}
-	s2 := forOwner(O2, g3)
-	if err := Load(ctx, st, dev["PHONE-2"], s2, View{Path: "msgstore.db", Keys: true, LIDs: true}); err != nil {
-		return nil, err
+	for _, ph := range phones {
+		d := dev[ph.Device.Label]
+		switch ph.Device.Label {
+		case "PHONE-3":
+			s := *ph.Scenario
+			s.Chats = append([]synth.Chat(nil), s.Chats...)
+			for i := range s.Chats {
+				s.Chats[i].Messages = append([]synth.Message(nil), s.Chats[i].Messages...)
+				for j := range s.Chats[i].Messages {
+					if m := &s.Chats[i].Messages[j]; m.FromMe {
+						m.Sender = "" // the owner's own messages carry no sender
+					}
+				}
+			}
+			if err := Load(ctx, st, d, &s, View{Path: "msgstore.db", Keys: true}); err != nil {
+				return nil, err
+			}
+		case "PHONE-1":
+			if err := Load(ctx, st, d, ph.Scenario, View{Path: "msgstore.db", Keys: true}); err != nil {
+				return nil, err
+			}
+		case "PHONE-2":
+			// G1 as an export, G3 in the database.
+			exp, db := *ph.Scenario, *ph.Scenario
+			exp.Chats, db.Chats = nil, nil
+			for _, c := range ph.Scenario.Chats {
+				if c.JID == G1 {
+					exp.Chats = append(exp.Chats, c)
+				} else {
+					db.Chats = append(db.Chats, c)
+				}
+			}
+			if err := Load(ctx, st, d, &exp, View{Path: "WhatsApp Chat with Grupo Uno.txt", Extractor: "whatsapp-export-test",
+				Minutes: true, LIDs: true}); err != nil {
+				return nil, err
+			}
+			if err := Load(ctx, st, d, &db, View{Path: "msgstore.db", Keys: true, LIDs: true}); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if _, err := st.LinkMedia(ctx); err != nil {
 		return nil, err
 	}
+	names, err := Verdicts(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	return NewTruth(names), nil
+}
 
+// Verdicts imports the Operation's made-up hash sets, stores their hits
+// and the analysts' decisions; the media must be in the store already. It
+// returns the names of the sets.
+func Verdicts(ctx context.Context, st store.Store) ([]string, error) {
 	// Hash sets (made up), their hits, and analysts' decisions.
 	cat := func(n int) *int { return &n }
 	type entry struct {
@@ -307,6 +375,12 @@ func Operation(ctx context.Context, st store.Store) (*Truth, error) {
 		}
 	}
 
+	return names, nil
+}
+
+// NewTruth is what the analysis of the Operation must find, whichever way
+// its sources were loaded.
+func NewTruth(sets []string) *Truth {
 	return &Truth{
 		Distributors: []string{D1, D2, D3, D4},
 		Innocent:     []string{O1, O2, I1, I2, I3, I4, I5},
@@ -331,7 +405,7 @@ func Operation(ctx context.Context, st store.Store) (*Truth, error) {
 			D4: {Items: 1, Seeded: 1, Groups: 1, Members: 4, AdminRoles: 1, Messages: 1},
 		},
 		SeedDevice: "PHONE-2",
-		LinkedFile: "PHONE-1:" + linked,
-		Sets:       names,
-	}, nil
+		LinkedFile: "PHONE-1:" + LinkedPath,
+		Sets:       sets,
+	}
 }
