@@ -166,11 +166,34 @@ func (p *printer[T]) Row(item T) error {
 	default:
 		vals := make([]string, len(p.cols))
 		for i, c := range p.cols {
-			vals[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(c.value(item))
+			vals[i] = cell(c.value(item))
 		}
 		_, err := fmt.Fprintln(p.tw, strings.Join(vals, "\t"))
 		return err
 	}
+}
+
+// maxCell is the widest a table cell is printed; JSON and CSV keep
+// everything.
+const maxCell = 96
+
+// cell makes a value fit a table: one line, at most maxCell characters
+// (runes). Converting a huge value to runes costs one pass; tables are
+// for people, JSON and CSV for everything.
+func cell(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, s)
+	r := []rune(s)
+	if len(r) <= maxCell {
+		return s
+	}
+	// Keep both ends: the start names a thing, the end of a path names the file.
+	head := maxCell * 2 / 5
+	return string(r[:head]) + "…" + string(r[len(r)-(maxCell-head-1):])
 }
 
 // Close ends the listing.
