@@ -3,13 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"vigil/internal/artifact"
 	whatsapp "vigil/internal/artifact/whatsapp/all"
+	"vigil/internal/artifact/whatsapp/export"
 	"vigil/internal/caseio"
 	"vigil/internal/intake"
 	"vigil/internal/pdq"
@@ -19,12 +22,40 @@ import (
 // as each stage lands.
 func extraCommands(a *app) []*cobra.Command {
 	return []*cobra.Command{newPDQCmd(), newHashsetCmd(a), newMatchCmd(a), newHitsCmd(a),
-		newChatsCmd(a), newAccountsCmd(a), newMessagesCmd(a), newEventsCmd(a), newLinksCmd(a)}
+		newChatsCmd(a), newAccountsCmd(a), newMessagesCmd(a), newEventsCmd(a), newLinksCmd(a), newDemoCmd(a)}
 }
 
-// extractors are the artifact extractors the intake runs.
-func extractors() []artifact.Extractor {
-	return whatsapp.Extractors()
+// exportOptions are the command line's settings for chat exports.
+type exportOptions struct {
+	dateOrder, tz, owner string
+	foreign              bool
+}
+
+// extractorsWith returns the artifact extractors the intake runs, with the
+// command line's options applied.
+func extractorsWith(o exportOptions) ([]artifact.Extractor, error) {
+	exs := whatsapp.Extractors()
+	for _, x := range exs {
+		ex, ok := x.(*export.Extractor)
+		if !ok {
+			continue
+		}
+		if o.dateOrder != "" && o.dateOrder != "auto" {
+			if _, err := export.ParseOrder(o.dateOrder); err != nil {
+				return nil, fmt.Errorf("--export-date-order: %w", err)
+			}
+			ex.DateOrder = o.dateOrder
+		}
+		if o.tz != "" {
+			loc, err := time.LoadLocation(o.tz)
+			if err != nil {
+				return nil, fmt.Errorf("--export-tz %q: %w", o.tz, err)
+			}
+			ex.Location = loc
+		}
+		ex.OwnerName, ex.ForeignExports = o.owner, o.foreign
+	}
+	return exs, nil
 }
 
 // imageHasher is the perceptual hash computed for every image.

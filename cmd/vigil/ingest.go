@@ -9,6 +9,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"vigil/internal/artifact"
 	"vigil/internal/audit"
 	"vigil/internal/caseio"
 	"vigil/internal/intake"
@@ -44,6 +45,7 @@ func newIngestCmd(a *app) *cobra.Command {
 	var dev store.Device
 	var seized string
 	var workers int
+	var xo exportOptions
 	cmd := &cobra.Command{
 		Use:   "ingest --device LABEL [flags] SOURCE...",
 		Short: "Ingest evidence sources of one device",
@@ -65,8 +67,12 @@ parsed. Interrupted (Ctrl-C, crash, kill), the same command resumes.`,
 				dev.SeizedAt = t
 			}
 			dev.Country = strings.ToUpper(dev.Country)
+			exs, err := extractorsWith(xo)
+			if err != nil {
+				return err
+			}
 			return a.withCase(cmd.Context(), false, func(c *caseio.Case) error {
-				return a.ingest(cmd, c, dev, args, workers)
+				return a.ingestWith(cmd, c, dev, args, workers, exs)
 			})
 		},
 	}
@@ -77,10 +83,23 @@ parsed. Interrupted (Ctrl-C, crash, kill), the same command resumes.`,
 	f.StringVar(&seized, "seized-at", "", "when it was seized (RFC 3339, or YYYY-MM-DD)")
 	f.StringVar(&dev.Place, "place", "", "where it was seized")
 	f.IntVar(&workers, "workers", 0, "files read at once (default: the number of cores)")
+	f.StringVar(&xo.dateOrder, "export-date-order", "auto", `date order of "Export chat" files: auto (inferred per file), dmy, mdy or ymd`)
+	f.StringVar(&xo.tz, "export-tz", "", `time zone of the phone that made "Export chat" files (IANA name, e.g. Europe/Madrid; default UTC, with a warning)`)
+	f.StringVar(&xo.owner, "export-owner", "", `the exporter's own name as it appears in "Export chat" files`)
+	f.BoolVar(&xo.foreign, "foreign-exports", false, `"Export chat" files on this device were made on other phones: do not take the exporter for the device's owner`)
 	return cmd
 }
 
+// ingest ingests sources with the default extractors.
 func (a *app) ingest(cmd *cobra.Command, c *caseio.Case, dev store.Device, sources []string, workers int) error {
+	exs, err := extractorsWith(exportOptions{})
+	if err != nil {
+		return err
+	}
+	return a.ingestWith(cmd, c, dev, sources, workers, exs)
+}
+
+func (a *app) ingestWith(cmd *cobra.Command, c *caseio.Case, dev store.Device, sources []string, workers int, exs []artifact.Extractor) error {
 	ctx := cmd.Context()
 	scratch, err := c.ScratchDir()
 	if err != nil {
@@ -90,7 +109,7 @@ func (a *app) ingest(cmd *cobra.Command, c *caseio.Case, dev store.Device, sourc
 	var warnings []string
 	o := intake.Options{
 		Workers: workers, ScratchDir: scratch, Operator: a.actor, Tool: caseio.Tool(),
-		Extractors: extractors(), ImageHasher: imageHasher(),
+		Extractors: exs, ImageHasher: imageHasher(),
 		Progress: func(p intake.Progress) {
 			switch p.Stage {
 			case "container":
