@@ -122,3 +122,35 @@ func TestWhatsAppThroughTheCLI(t *testing.T) {
 		t.Fatal(out)
 	}
 }
+
+// TestExportDateOrderOverride: an export whose dates fit both day-first and
+// month-first is read as the analyst says.
+func TestExportDateOrderOverride(t *testing.T) {
+	for _, c := range []struct{ order, want string }{{"dmy", "2021-04-03T10:15:00Z"}, {"mdy", "2021-03-04T10:15:00Z"}} {
+		ev := t.TempDir()
+		os.WriteFile(filepath.Join(ev, "WhatsApp Chat with Ana.txt"),
+			[]byte("03/04/21, 10:15 - Ana: hola\n03/04/21, 10:16 - Bea: qué tal\n05/06/21, 09:00 - Ana: adiós\n"), 0o644)
+		e := newEnv(t)
+		e.run(0, "init", e.cas)
+		e.run(0, "ingest", "--device", "P", "--export-date-order", c.order, ev)
+		var msgs []struct {
+			Time string `json:"time"`
+			Text string `json:"text"`
+		}
+		if err := json.Unmarshal([]byte(e.run(0, "messages", "--format", "json")), &msgs); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, m := range msgs {
+			if m.Text == "hola" {
+				found = true
+				if m.Time != c.want {
+					t.Errorf("--export-date-order %s: %q at %s, want %s", c.order, m.Text, m.Time, c.want)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("--export-date-order %s: message not parsed: %+v", c.order, msgs)
+		}
+	}
+}
