@@ -92,12 +92,12 @@ func (m *model) merge(ctx context.Context, window int64) error {
 			c := -1
 			if o.key != 0 {
 				if big {
-					if x, ok := keyIdx[o.key]; ok {
+					if x, ok := keyIdx[o.key]; ok && !hasArtifact(&cls[x], o.artifact) {
 						c = int(x)
 					}
 				} else {
 					for x := range cls {
-						if cls[x].key == o.key {
+						if cls[x].key == o.key && !hasArtifact(&cls[x], o.artifact) {
 							c = x
 							break
 						}
