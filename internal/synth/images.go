@@ -87,22 +87,25 @@ func DrawPicture(kind string, seed uint64, w, h int) *image.RGBA {
 	m := getRGBA(w, h)
 	switch kind {
 	case PicturePhoto:
-		// Sky and ground with a tilted horizon, blobs, then noise.
+		// Sky and ground with a tilted horizon, blobs, then noise. Colours
+		// change by row only, so each row's two colours are worked out once.
 		sky0, sky1 := randColor(r, 120, 250), randColor(r, 60, 200)
 		gnd0, gnd1 := randColor(r, 20, 160), randColor(r, 10, 120)
 		horizon := float64(h) * (0.3 + 0.4*r.Float64())
 		tilt := (r.Float64() - 0.5) * 0.6
 		for y := 0; y < h; y++ {
+			t := float64(y) / float64(max(h-1, 1))
+			sky, gnd := mix(sky0, sky1, t), mix(gnd0, gnd1, t)
+			// Pixels left of cut are sky when the horizon falls (tilt > 0)
+			// to the right, and the other way round.
+			fy := float64(y) - horizon
+			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
 			for x := 0; x < w; x++ {
-				hy := horizon + tilt*float64(x-w/2)
-				var c color.RGBA
-				if float64(y) < hy {
-					c = mix(sky0, sky1, float64(y)/math.Max(hy, 1))
-				} else {
-					c = mix(gnd0, gnd1, (float64(y)-hy)/math.Max(float64(h)-hy, 1))
+				c := gnd
+				if fy < tilt*float64(x-w/2) {
+					c = sky
 				}
-				i := m.PixOffset(x, y)
-				m.Pix[i], m.Pix[i+1], m.Pix[i+2], m.Pix[i+3] = c.R, c.G, c.B, 255
+				row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = c.R, c.G, c.B, 255
 			}
 		}
 		blobs := 3 + r.IntN(6)

@@ -346,9 +346,9 @@ func (o *Operation) makeMessages(ctx context.Context) error {
 	nPics := max(10, p.Groups*p.GroupMessages/12)
 	pics := make([]*mediaObj, nPics)
 	err := parallel(ctx, nPics, func(i int) error {
-		w, h := 288, 216
+		w, h := 256, 192
 		if i%4 == 0 {
-			w, h = 216, 288
+			w, h = 192, 256
 		}
 		data, err := pictureJPEG(PicturePhoto, p.Seed^0x5eed0000^uint64(i), w, h, 80)
 		if err != nil {

@@ -203,6 +203,12 @@ func (o *Operation) makeFiles(ctx context.Context) error {
 		return int(frac * float64(p.Files) / float64(n))
 	}
 	fPhone, fLaptop, fUSB, fBackup := 0.64, 0.32, 0.015, 0.025
+	// A USB stick holds a few hundred files at most (writing FAT32 with
+	// go-diskfs costs a scan of the whole table per file).
+	if share(fUSB, len(usbs)) > maxUSBFiles {
+		fLaptop += fUSB - float64(maxUSBFiles*len(usbs))/float64(p.Files)
+		fUSB = float64(maxUSBFiles*len(usbs)) / float64(p.Files)
+	}
 	if len(laptops) == 0 {
 		fPhone += fLaptop
 	}
@@ -377,9 +383,9 @@ func (o *Operation) phoneFiles(d *Device, r *rand.Rand, budget int, placed []fil
 			f.Kind, f.W, f.H = fkThumb, 96, 72
 			f.Path = fmt.Sprintf("%s%d.jpg", map[bool]string{true: "private/var/mobile/Media/PhotoData/Thumbnails/", false: "sdcard/DCIM/.thumbnails/"}[ios], 100000+k)
 		case x < 90:
-			f.Kind, f.W, f.H = fkPhoto, 256, 192
+			f.Kind, f.W, f.H = fkPhoto, 224, 168
 			if r.IntN(3) == 0 {
-				f.W, f.H = 192, 256
+				f.W, f.H = 168, 224
 			}
 			if ios {
 				f.Path = fmt.Sprintf("private/var/mobile/Media/DCIM/100APPLE/IMG_%04d.JPG", 1+k)
@@ -499,8 +505,8 @@ func (o *Operation) laptopFiles(d *Device, r *rand.Rand, budget int, placed []fi
 				f.Kind, f.Size = fkText, int32(300+r.IntN(6000))
 				f.Path = fmt.Sprintf("%sDocuments/%s_%d.%s", home, w, k, []string{"txt", "csv"}[r.IntN(2)])
 			}
-		case x < 86:
-			f.Kind, f.W, f.H = fkPhoto, 256, 192
+		case x < 84:
+			f.Kind, f.W, f.H = fkPhoto, 224, 168
 			f.Path = fmt.Sprintf("%sPictures/%d/IMG_%05d.jpg", home, f.MTime.Year(), k)
 		default:
 			f.Kind, f.Size = fkText, int32(100+r.IntN(2000))
@@ -509,6 +515,8 @@ func (o *Operation) laptopFiles(d *Device, r *rand.Rand, budget int, placed []fi
 		d.files = append(d.files, f)
 	}
 }
+
+const maxUSBFiles = 200
 
 // usbFiles lays out a USB stick (a FAT32 image): pictures, documents,
 // what was placed on it, and a known item written then deleted.

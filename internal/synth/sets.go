@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"vigil/internal/hashset"
@@ -125,6 +126,28 @@ INSERT INTO PKG VALUES (2, 'Example Office', '2021', 1, 1, 'English', 'Office');
 	if err := execAll(ctx, db, ddl); err != nil {
 		return fmt.Errorf("nsrl %s: %w", path, err)
 	}
+	// Rows go in in key order, with a cache that holds the index: the
+	// composite primary key of the real schema is slow to fill at random.
+	type row struct {
+		s256, s1, m5, crc, name string
+		size                    int64
+		pkg                     int
+	}
+	rows := make([]row, 0, len(o.system)+o.Params.NSRLExtra)
+	for _, b := range o.system {
+		rows = append(rows, row{strings.ToUpper(b.SHA256), strings.ToUpper(b.SHA1), strings.ToUpper(b.MD5),
+			fmt.Sprintf("%08X", crc32.ChecksumIEEE(b.Data)), filepath.Base(b.Name), int64(len(b.Data)), 1})
+	}
+	r := o.Params.rng(streamSets + 100)
+	for i := 0; i < o.Params.NSRLExtra; i++ {
+		s256, s1, m5, size := digests(r)
+		rows = append(rows, row{strings.ToUpper(s256), strings.ToUpper(s1), strings.ToUpper(m5), fmt.Sprintf("%08X", r.Uint32()),
+			fmt.Sprintf("file%06d.dat", i), size, 2})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].s256 < rows[j].s256 })
+	if _, err := db.ExecContext(ctx, "PRAGMA cache_size = -131072"); err != nil {
+		return err
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -135,23 +158,11 @@ INSERT INTO PKG VALUES (2, 'Example Office', '2021', 1, 1, 'English', 'Office');
 		return err
 	}
 	defer st.Close()
-	add := func(s256, s1, m5, crc, name string, size int64, pkg int) error {
-		_, err := st.ExecContext(ctx, strings.ToUpper(s256), strings.ToUpper(s1), strings.ToUpper(m5), strings.ToUpper(crc), name, size, pkg)
-		return err
-	}
-	for _, b := range o.system {
-		crc := fmt.Sprintf("%08x", crc32.ChecksumIEEE(b.Data))
-		if err := add(b.SHA256, b.SHA1, b.MD5, crc, filepath.Base(b.Name), int64(len(b.Data)), 1); err != nil {
-			return err
-		}
-	}
-	r := o.Params.rng(streamSets + 100)
-	for i := 0; i < o.Params.NSRLExtra; i++ {
+	for i, x := range rows {
 		if i%8192 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		s256, s1, m5, size := digests(r)
-		if err := add(s256, s1, m5, fmt.Sprintf("%08x", r.Uint32()), fmt.Sprintf("file%06d.dat", i), size, 2); err != nil {
+		if _, err := st.ExecContext(ctx, x.s256, x.s1, x.m5, x.crc, x.name, x.size, x.pkg); err != nil {
 			return err
 		}
 	}
