@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -99,26 +100,34 @@ func fromE164Digits(d string) (Number, error) {
 		return Number{}, fmt.Errorf("%q: %w (a calling code never starts with 0)", d, ErrNotNumber)
 	}
 	n := Number{E164: "+" + d}
+	// Fast path: the calling code is a prefix of 1 to 3 digits (calling
+	// codes are prefix-free), the rest the national number; parsing the
+	// text again, as libphonenumber's Parse does, costs four times more.
+	for l := 1; l <= 3 && l < len(d); l++ {
+		cc, _ := strconv.Atoi(d[:l])
+		if !callingCodes()[cc] {
+			continue
+		}
+		if d[l] == '0' {
+			break // a national number with leading zeros (Italy): let Parse handle it
+		}
+		nat, err := strconv.ParseUint(d[l:], 10, 64)
+		if err != nil {
+			break
+		}
+		c32 := int32(cc)
+		pn := &phonenumbers.PhoneNumber{CountryCode: &c32, NationalNumber: &nat}
+		return classify(n, pn), nil
+	}
 	pn, err := phonenumbers.Parse(n.E164, "")
 	if err == nil && pn.GetCountryCode() != 0 {
-		n.CallingCode = int(pn.GetCountryCode())
-		if phonenumbers.IsValidNumber(pn) {
-			n.Valid = true
-			n.Region = region(phonenumbers.GetRegionCodeForNumber(pn))
-		}
-		if n.Region == "" {
-			regions := phonenumbers.GetRegionCodesForCountryCode(n.CallingCode)
-			if len(regions) == 1 {
-				n.Region = region(regions[0])
-			}
-		}
-		return n, nil
+		return classify(n, pn), nil
 	}
 	// libphonenumber refuses some numbers outright; find the calling code
 	// ourselves (codes are 1 to 3 digits and prefix-free).
 	for l := 1; l <= 3 && l < len(d); l++ {
 		cc, _ := strconv.Atoi(d[:l])
-		if phonenumbers.GetSupportedCallingCodes()[cc] {
+		if callingCodes()[cc] {
 			n.CallingCode = cc
 			if regions := phonenumbers.GetRegionCodesForCountryCode(cc); len(regions) == 1 {
 				n.Region = region(regions[0])
@@ -128,6 +137,25 @@ func fromE164Digits(d string) (Number, error) {
 	}
 	return Number{}, fmt.Errorf("%q: %w (no country calling code)", d, ErrNotNumber)
 }
+
+// classify fills in the calling code, validity and region of a parsed
+// number.
+func classify(n Number, pn *phonenumbers.PhoneNumber) Number {
+	n.CallingCode = int(pn.GetCountryCode())
+	if phonenumbers.IsValidNumber(pn) {
+		n.Valid = true
+		n.Region = region(phonenumbers.GetRegionCodeForNumber(pn))
+	}
+	if n.Region == "" {
+		regions := phonenumbers.GetRegionCodesForCountryCode(n.CallingCode)
+		if len(regions) == 1 {
+			n.Region = region(regions[0])
+		}
+	}
+	return n
+}
+
+var callingCodes = sync.OnceValue(phonenumbers.GetSupportedCallingCodes)
 
 // region turns libphonenumber's region into ISO alpha-2 or "" ("ZZ" is
 // unknown, "001" non-geographic).
