@@ -84,6 +84,16 @@ func HashReader(ctx context.Context, r io.Reader, lim Limits) (Result, error) {
 // HashBytes is HashReader for a file already in memory. It does not keep
 // or modify data.
 func HashBytes(ctx context.Context, data []byte, lim Limits) (Result, error) {
+	if c, ok := sniff(data); ok && c.name == "jpeg" {
+		if err := ctx.Err(); err != nil {
+			return Result{}, err
+		}
+		// This package's decoder, straight to the luma plane; image/jpeg
+		// for the files it does not read.
+		if r, ok, err := hashJPEG(ctx, data, lim.withDefaults()); ok {
+			return r, err
+		}
+	}
 	img, format, err := decodeBytes(ctx, data, lim.withDefaults())
 	if err != nil {
 		return Result{}, err
@@ -170,6 +180,13 @@ func decodeBytes(ctx context.Context, data []byte, lim Limits) (img image.Image,
 			img, err = nil, fmt.Errorf("%s decoder failed on malformed data: %v", c.name, p)
 		}
 	}()
+	if c.name == "jpeg" {
+		// This package's decoder (libjpeg-turbo's pixels); image/jpeg
+		// for the files it does not read.
+		if img, ok, err := decodeJPEGImage(ctx, data, lim); ok {
+			return img, c.name, err
+		}
+	}
 	cfg, err := c.decodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, c.name, fmt.Errorf("%s header: %w", c.name, err)

@@ -28,6 +28,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // errJPEGUnsupported is returned (wrapped) for a valid JPEG that this
@@ -35,7 +36,7 @@ import (
 var errJPEGUnsupported = errors.New("jpeg feature not supported by the PDQ decoder")
 
 // errJPEGFormat is returned (wrapped) for data that is not a readable JPEG.
-var errJPEGFormat = errors.New("invalid jpeg")
+var errJPEGFormat = errors.New("invalid data")
 
 // JPEG markers.
 const (
@@ -89,6 +90,7 @@ type jpegDecoder struct {
 	width, height int
 	progressive   bool
 	comps         []jpegComponent
+	slab          []int16 // all components' coefficients
 	hmax, vmax    int
 	mcusX, mcusY  int
 	quant         [4][64]int32 // in natural order, cast to int16 as libjpeg-turbo's ISLOW_MULT_TYPE
@@ -357,13 +359,48 @@ func (d *jpegDecoder) guessColorSpace() int {
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // allocate makes the coefficient buffers, after the caller has checked
-// the dimensions against its limits.
+// the dimensions against its limits: one zeroed slab, reused from a pool
+// when small enough.
 func (d *jpegDecoder) allocate() {
+	n := 0
+	for i := range d.comps {
+		n += d.comps[i].bw * d.comps[i].bh * 64
+	}
+	var slab []int16
+	if n <= maxPooledCoefs {
+		if p, ok := coefPool.Get().(*[]int16); ok && cap(*p) >= n {
+			slab = (*p)[:n]
+			clear(slab)
+		}
+	}
+	if slab == nil {
+		slab = make([]int16, n)
+	}
+	d.slab = slab
 	for i := range d.comps {
 		c := &d.comps[i]
-		c.coef = make([]int16, c.bw*c.bh*64)
+		m := c.bw * c.bh * 64
+		c.coef, slab = slab[:m:m], slab[m:]
 	}
 }
+
+// release returns the coefficient buffers to the pool; d is unusable after.
+func (d *jpegDecoder) release() {
+	if d.slab != nil && cap(d.slab) <= maxPooledCoefs {
+		s := d.slab
+		coefPool.Put(&s)
+	}
+	d.slab = nil
+	for i := range d.comps {
+		d.comps[i].coef = nil
+	}
+}
+
+// maxPooledCoefs is the largest coefficient buffer kept for reuse (8 MiB:
+// a 4:2:0 image of about 2.8 megapixels).
+const maxPooledCoefs = 4 << 20
+
+var coefPool sync.Pool
 
 // decodeScans reads every scan up to EOI (or the end of the data, which
 // libjpeg accepts with a warning).

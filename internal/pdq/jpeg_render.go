@@ -1,7 +1,5 @@
 package pdq
 
-import "fmt"
-
 // From coefficients to the colour of selected pixels, as libjpeg-turbo
 // computes them with its defaults: inverse DCT (jpeg_idct.go), chroma
 // upsampling (jdsample.c: "fancy" triangle filters for 2:1 horizontal,
@@ -21,13 +19,14 @@ const (
 )
 
 type compPlane struct {
-	c      *jpegComponent
-	q      *[64]int32
-	mode   int
-	hf, vf int     // expansion factors hmax/h, vmax/v
-	rowOf  []int32 // sample row -> row index in buf, -1 when not computed
-	buf    []byte
-	stride int
+	c       *jpegComponent
+	q       *[64]int32
+	mode    int
+	hf, vf  int     // expansion factors hmax/h, vmax/v
+	rowOf   []int32 // sample row rowBase+i -> row index in buf, -1 when not computed
+	rowBase int
+	buf     []byte
+	stride  int
 	// Per requested column: the nearer and farther sample columns and
 	// the rounding bias.
 	k, nk []int32
@@ -57,9 +56,9 @@ func upsampleMode(d *jpegDecoder, c *jpegComponent) int {
 }
 
 // render computes the colour of the pixels (xs[i], ys[j]) into out (3
-// bytes a pixel, R G B, row-major over ys then xs). xs and ys must be
-// ascending... they need not be; each must lie within the image.
-func (r *jpegRenderer) render(xs, ys []int, out []byte) error {
+// bytes a pixel, R G B, row-major over ys then xs). Each x and y must lie
+// within the image; the work is proportional to the span of ys.
+func (r *jpegRenderer) render(xs, ys []int, out []byte) {
 	d := r.d
 	if len(r.comps) != len(d.comps) {
 		r.comps = make([]compPlane, len(d.comps))
@@ -79,7 +78,6 @@ func (r *jpegRenderer) render(xs, ys []int, out []byte) error {
 		o := out[j*n*3 : (j+1)*n*3]
 		r.convertRow(o, n)
 	}
-	return nil
 }
 
 // prepare computes the sample rows of component p that the pixels need,
@@ -119,23 +117,32 @@ func (r *jpegRenderer) prepare(p *compPlane, xs, ys []int) {
 		minCol = min(minCol, k, nk)
 		maxCol = max(maxCol, k, nk)
 	}
-	// Rows.
-	p.rowOf = growInt32(p.rowOf, c.dh)
+	// Rows: rowOf covers sample rows rowBase to rowBase+len(rowOf)-1.
+	lo, hi := c.dh, -1
+	rowsOf := func(y int) (int, int) {
+		switch p.mode {
+		case upFull, upH2V1Fancy:
+			return y, y
+		case upReplicate:
+			return y / p.vf, y / p.vf
+		}
+		return fancyRows(y, c.dh)
+	}
+	for _, y := range ys {
+		a, b := rowsOf(y)
+		lo, hi = min(lo, a, b), max(hi, a, b)
+	}
+	if hi < lo {
+		lo, hi = 0, -1
+	}
+	p.rowBase = lo
+	p.rowOf = growInt32(p.rowOf, hi-lo+1)
 	for i := range p.rowOf {
 		p.rowOf[i] = -1
 	}
-	mark := func(row int) { p.rowOf[row] = 0 }
 	for _, y := range ys {
-		switch p.mode {
-		case upFull, upH2V1Fancy:
-			mark(y)
-		case upReplicate:
-			mark(y / p.vf)
-		case upH2V2Fancy, upH1V2Fancy:
-			near, far := fancyRows(y, c.dh)
-			mark(near)
-			mark(far)
-		}
+		a, b := rowsOf(y)
+		p.rowOf[a-lo], p.rowOf[b-lo] = 0, 0
 	}
 	rows := 0
 	for i, v := range p.rowOf {
@@ -150,10 +157,10 @@ func (r *jpegRenderer) prepare(p *compPlane, xs, ys []int) {
 		return
 	}
 	bx0, bx1 := minCol/8, maxCol/8
-	for by := 0; by*8 < c.dh; by++ {
+	for by := lo / 8; by*8 <= hi; by++ {
 		var mask uint8
 		for r := range 8 {
-			if row := by*8 + r; row < c.dh && p.rowOf[row] >= 0 {
+			if row := by*8 + r - lo; row >= 0 && row < len(p.rowOf) && p.rowOf[row] >= 0 {
 				mask |= 1 << r
 			}
 		}
@@ -165,7 +172,7 @@ func (r *jpegRenderer) prepare(p *compPlane, xs, ys []int) {
 			idct((*[64]int16)(blocks[bx*64:bx*64+64]), p.q, r.tmp[:], 8, mask)
 			for rr := range 8 {
 				if mask&(1<<rr) != 0 {
-					o := int(p.rowOf[by*8+rr]) * p.stride
+					o := int(p.rowOf[by*8+rr-lo]) * p.stride
 					copy(p.buf[o+bx*8:o+bx*8+8], r.tmp[rr*8:rr*8+8])
 				}
 			}
@@ -187,7 +194,7 @@ func fancyRows(y, dh int) (near, far int) {
 }
 
 func (p *compPlane) row(i int) []byte {
-	o := int(p.rowOf[i]) * p.stride
+	o := int(p.rowOf[i-p.rowBase]) * p.stride
 	return p.buf[o : o+p.stride]
 }
 
@@ -284,5 +291,3 @@ func growBytes(b []byte, n int) []byte {
 	}
 	return b[:n]
 }
-
-var _ = fmt.Sprint
