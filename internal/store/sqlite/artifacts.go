@@ -82,12 +82,36 @@ func scanArtifact(r rowScanner) (store.Artifact, error) {
 	return a, nil
 }
 
+// tuned records the stores whose writing connection was tuned for bulk
+// artifact writes.
+var tuned sync.Map // *Store → bool
+
+// tuneForArtifacts sets, once per store, what bulk artifact writes need on
+// the writing connection: statement journals in memory (a multi-row
+// INSERT keeps one) and a page cache large enough for the message table's
+// indexes. These are connection settings, not schema; they belong in the
+// connection string, where they can move.
+func (s *Store) tuneForArtifacts(ctx context.Context) {
+	if s.w == nil {
+		return
+	}
+	if _, done := tuned.LoadOrStore(s, true); done {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range []string{"PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -131072"} {
+		_, _ = s.w.ExecContext(ctx, p) // a failure only costs speed
+	}
+}
+
 // BeginArtifact opens an extraction record, or finds a complete one, or
 // reopens an interrupted one after deleting its partial rows.
 func (s *Store) BeginArtifact(ctx context.Context, a store.Artifact) (store.Artifact, bool, error) {
 	if a.DeviceID == 0 || a.Path == "" || a.Extractor == "" {
 		return a, false, errors.New("artifact: device, path and extractor are required")
 	}
+	s.tuneForArtifacts(ctx)
 	a.SHA256 = strings.ToLower(a.SHA256)
 	var out store.Artifact
 	var done bool
@@ -240,6 +264,9 @@ type batchWriter struct {
 	merged   bool
 	stmts    map[string]*sql.Stmt
 	hash     hash.Hash // digest of the batch's rows, for its audit record
+	msgArgs  []any     // queued message rows
+	msgRefs  []string
+	added    int64 // messages inserted (not already there)
 }
 
 func (w *batchWriter) stmt(q string) (*sql.Stmt, error) {
@@ -338,14 +365,15 @@ func (w *batchWriter) write(b store.ArtifactBatch) error {
 			return err
 		}
 	}
-	var added int64
 	for i := range b.Messages {
-		n, err := w.message(&b.Messages[i])
-		if err != nil {
+		if err := w.message(&b.Messages[i]); err != nil {
 			return err
 		}
-		added += n
 	}
+	if err := w.flushMessages(); err != nil {
+		return err
+	}
+	added := w.added
 	for i := range b.Events {
 		if err := w.event(&b.Events[i]); err != nil {
 			return err
@@ -1010,23 +1038,44 @@ func (w *batchWriter) content(sha, mimeType string) error {
 	return nil
 }
 
-const messageInsert = `INSERT INTO message (device_id, artifact_id, row_ref, chat_id, sender_id, time, from_me, type, type_raw,
-	key_id, text, caption, media_sha256, media_path, media_mime, media_size, media_name, forwarded)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (artifact_id, row_ref) DO NOTHING`
+const messageColumns = `INSERT INTO message (device_id, artifact_id, row_ref, chat_id, sender_id, time, from_me, type, type_raw,
+	key_id, text, caption, media_sha256, media_path, media_mime, media_size, media_name, forwarded) VALUES `
 
-func (w *batchWriter) message(m *store.Message) (int64, error) {
+const messageArgs = 18
+
+// messageChunk is how many messages one INSERT statement writes: one
+// statement per row costs more in statement overhead than in B-tree work.
+const messageChunk = 64
+
+// messageInsert returns the INSERT statement for n rows.
+func messageInsert(n int) string {
+	var b strings.Builder
+	b.WriteString(messageColumns)
+	row := "(" + strings.Repeat("?, ", messageArgs-1) + "?)"
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(" ON CONFLICT (artifact_id, row_ref) DO NOTHING")
+	return b.String()
+}
+
+// message checks and resolves one message and queues its row.
+func (w *batchWriter) message(m *store.Message) error {
 	if m.RowRef == "" {
-		return 0, fmt.Errorf("message in %s without a row reference", m.ChatJID)
+		return fmt.Errorf("message in %s without a row reference", m.ChatJID)
 	}
 	chat, err := w.chat(m.ChatJID, "")
 	if err != nil {
-		return 0, fmt.Errorf("message %s: %w", m.RowRef, err)
+		return fmt.Errorf("message %s: %w", m.RowRef, err)
 	}
 	var sender any
 	if m.SenderJID != "" {
 		id, err := w.account(m.SenderJID)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		if id != 0 {
 			sender = id
@@ -1036,10 +1085,10 @@ func (w *batchWriter) message(m *store.Message) (int64, error) {
 	if m.MediaSHA256 != "" {
 		h := strings.ToLower(m.MediaSHA256)
 		if !validSHA256(h) {
-			return 0, fmt.Errorf("message %s: media hash %q is not a hex SHA-256", m.RowRef, m.MediaSHA256)
+			return fmt.Errorf("message %s: media hash %q is not a hex SHA-256", m.RowRef, m.MediaSHA256)
 		}
 		if err := w.content(h, m.MediaMIME); err != nil {
-			return 0, err
+			return err
 		}
 		sha = h
 	}
@@ -1054,38 +1103,36 @@ func (w *batchWriter) message(m *store.Message) (int64, error) {
 	if typ == "" {
 		typ = "unknown"
 	}
-	st, err := w.stmt(messageInsert)
-	if err != nil {
-		return 0, err
-	}
 	t := fmtTimeOrEmpty(m.Time)
-	res, err := st.ExecContext(w.ctx, w.device, w.artifact, m.RowRef, chat, sender, t, m.FromMe, typ, raw,
+	w.msgArgs = append(w.msgArgs, w.device, w.artifact, m.RowRef, chat, sender, t, m.FromMe, typ, raw,
 		m.KeyID, m.Text, m.Caption, sha, m.MediaPath, m.MediaMIME, size, m.MediaName, m.Forwarded)
-	if err != nil {
-		return 0, fmt.Errorf("message %s: %w", m.RowRef, err)
-	}
-	n, _ := res.RowsAffected()
+	w.msgRefs = append(w.msgRefs, m.RowRef)
 	shaS, _ := sha.(string)
-	w.line("msg", m.RowRef, m.ChatJID, m.SenderJID, t, typ, m.KeyID, shaS, m.MediaPath, textDigest(m.Text, m.Caption))
-	return n, nil
+	w.line("msg", m.RowRef, m.ChatJID, m.SenderJID, t, typ, m.KeyID, shaS, m.MediaPath, m.Text, m.Caption)
+	if len(w.msgRefs) == messageChunk {
+		return w.flushMessages()
+	}
+	return nil
 }
 
-// textDigest keeps long texts out of the batch digest's input while still
-// binding them.
-func textDigest(parts ...string) string {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
-	}
+// flushMessages inserts the queued rows.
+func (w *batchWriter) flushMessages() error {
+	n := len(w.msgRefs)
 	if n == 0 {
-		return ""
+		return nil
 	}
-	h := sha256.New()
-	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
+	st, err := w.stmt(messageInsert(n))
+	if err != nil {
+		return err
 	}
-	return hex.EncodeToString(h.Sum(nil)[:8])
+	res, err := st.ExecContext(w.ctx, w.msgArgs...)
+	if err != nil {
+		return fmt.Errorf("messages %s to %s: %w", w.msgRefs[0], w.msgRefs[n-1], err)
+	}
+	added, _ := res.RowsAffected()
+	w.added += added
+	w.msgArgs, w.msgRefs = w.msgArgs[:0], w.msgRefs[:0]
+	return nil
 }
 
 func (w *batchWriter) event(e *store.Event) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -733,4 +734,42 @@ func TestArtifactOwnerPlaceholder(t *testing.T) {
 		t.Errorf("%d placeholders left", n)
 	}
 	verifyChain(t, h.s)
+}
+
+// BenchmarkWriteArtifactMessages writes batches of 10,000 messages (one in
+// five with a media hash) from 1,000 senders in 100 chats.
+func BenchmarkWriteArtifactMessages(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "case.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	d, _ := s.PutDevice(ctx, store.Device{Label: "BENCH"})
+	a, _, err := s.BeginArtifact(ctx, store.Artifact{DeviceID: d.ID, Path: "msgstore.db", Extractor: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 10000
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		var bt store.ArtifactBatch
+		for k := 0; k < batch; k++ {
+			n := i*batch + k
+			m := store.Message{RowRef: fmt.Sprintf("message:%d", n), ChatJID: fmt.Sprintf("120363%012d@g.us", n%100),
+				SenderJID: fmt.Sprintf("34600%06d@s.whatsapp.net", n%1000), Time: t0.Add(time.Duration(n) * time.Second),
+				Type: "text", Text: fmt.Sprintf("message %d", n), KeyID: fmt.Sprintf("K%d", n), MediaSize: -1}
+			if n%5 == 0 {
+				m.Type, m.Text, m.MediaSHA256, m.MediaPath, m.MediaMIME, m.MediaSize = "image", "", hashOf(fmt.Sprint(n%20000)),
+					fmt.Sprintf("Media/WhatsApp Images/IMG-%d.jpg", n), "image/jpeg", 1000
+			}
+			bt.Messages = append(bt.Messages, m)
+		}
+		b.StartTimer()
+		if err := s.WriteArtifact(ctx, a.ID, bt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "messages/s")
 }

@@ -13,6 +13,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"vigil/internal/artifact"
 	"vigil/internal/artifact/whatsapp"
@@ -147,3 +148,41 @@ func (p *problems) text(v any, where string) string {
 }
 
 func baseName(p string) string { return strings.ToLower(path.Base(p)) }
+
+// asyncWrite runs write in its own goroutine, one batch at a time, so that
+// reading the next batch overlaps storing this one. send hands a batch
+// over (and reports an earlier failure to store); wait ends the writing
+// and returns its first error.
+func asyncWrite(ctx context.Context, write func(store.ArtifactBatch) error) (send func(store.ArtifactBatch) error, wait func() error) {
+	ch := make(chan store.ArtifactBatch)
+	done := make(chan error, 1)
+	var failed atomic.Pointer[error]
+	go func() {
+		var err error
+		for b := range ch {
+			if err != nil {
+				continue // drain: the reader stops at its next send
+			}
+			if err = write(b); err != nil {
+				failed.Store(&err)
+			}
+		}
+		done <- err
+	}()
+	send = func(b store.ArtifactBatch) error {
+		if e := failed.Load(); e != nil {
+			return *e
+		}
+		select {
+		case ch <- b:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	wait = func() error {
+		close(ch)
+		return <-done
+	}
+	return send, wait
+}

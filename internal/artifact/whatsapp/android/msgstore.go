@@ -124,8 +124,12 @@ func (x *Msgstore) Extract(ctx context.Context, in *artifact.Input) error {
 	if db.Truncated != "" {
 		in.Warn("%s %s: %s", "msgstore", in.Path, db.Truncated)
 	}
-	write := func(b store.ArtifactBatch) error { return in.Store.WriteArtifact(ctx, in.Artifact.ID, b) }
-	if err := ReadMsgstore(ctx, db, x.BatchSize, write, in.Warn); err != nil {
+	send, wait := asyncWrite(ctx, func(b store.ArtifactBatch) error { return in.Store.WriteArtifact(ctx, in.Artifact.ID, b) })
+	err = ReadMsgstore(ctx, db, x.BatchSize, send, in.Warn)
+	if werr := wait(); werr != nil {
+		return fmt.Errorf("msgstore %s: storing: %w", in.Path, werr)
+	}
+	if err != nil {
 		return fmt.Errorf("msgstore %s: %w", in.Path, err)
 	}
 	return nil
@@ -151,6 +155,7 @@ func ReadMsgstore(ctx context.Context, db *whatsapp.DB, batchSize int, write fun
 
 type jidRow struct {
 	user, server, raw string
+	bare              string // the account JID, computed once
 }
 
 type chatRow struct {
@@ -388,6 +393,7 @@ func (r *reader) readJIDs() error {
 			return fmt.Errorf("jid table: %w", err)
 		}
 		j := jidRow{user: r.p.text(u, "jid.user"), server: strings.ToLower(r.p.text(s, "jid.server")), raw: r.p.text(rs, "jid.raw_string")}
+		j.bare = r.bareOf(j)
 		r.jids[id] = j
 	}
 	if err := rows.Err(); err != nil {
@@ -453,11 +459,16 @@ func (r *reader) readJIDs() error {
 	return nil
 }
 
-// bare is the account JID of a jid row ("" for rows that are no JID).
+// bare is the account JID of a jid row ("" for rows that are no JID);
+// the owner's pseudo-JIDs give the owner.
 func (r *reader) bare(j jidRow) string {
 	if j.raw == "status_me" || j.server == "status_me" || j.raw == "lid_me" || j.server == "lid_me" {
 		return r.owner
 	}
+	return j.bare
+}
+
+func (r *reader) bareOf(j jidRow) string {
 	s := j.raw
 	if s == "" {
 		s = j.user + "@" + j.server

@@ -1,0 +1,100 @@
+package android
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"vigil/internal/artifact"
+	"vigil/internal/store"
+	"vigil/internal/store/sqlite"
+	"vigil/internal/synth"
+)
+
+// benchWriterVersion names the cached benchmark databases: change it when
+// the writer's output changes.
+const benchWriterVersion = "w1"
+
+// benchMsgstore returns a modern msgstore.db of the given size, written
+// once and cached in the temporary directory (writing a million messages
+// takes a while).
+func benchMsgstore(b *testing.B, chats, messages int) string {
+	b.Helper()
+	p := filepath.Join(os.TempDir(), fmt.Sprintf("vigil-bench-msgstore-%s-%d-%d.db", benchWriterVersion, chats, messages))
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	start := time.Now()
+	tmp := p + ".part"
+	if err := synth.WriteMsgstore(context.Background(), tmp, synth.LargeScenario(chats, messages), synth.AndroidModern); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("wrote %s in %v", p, time.Since(start))
+	return p
+}
+
+// BenchmarkExtractMsgstore extracts a modern msgstore.db with a million
+// messages in 10,000 chats into a fresh case store, end to end through
+// the store interface (VIGIL_BENCH_MESSAGES changes the size; -short
+// skips it).
+//
+//	go test -run XXX -bench ExtractMsgstore -benchtime 1x ./internal/artifact/whatsapp/android/
+func BenchmarkExtractMsgstore(b *testing.B) {
+	if testing.Short() {
+		b.Skip("-short: the million-message benchmark is long")
+	}
+	messages, chats := 1_000_000, 10_000
+	if v := os.Getenv("VIGIL_BENCH_MESSAGES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1000 {
+			b.Fatalf("VIGIL_BENCH_MESSAGES=%q: give a number of messages (at least 1000)", v)
+		}
+		messages, chats = n, max(n/100, 10)
+	}
+	src := benchMsgstore(b, chats, messages)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dir := b.TempDir()
+		s, err := sqlite.Open(ctx, filepath.Join(dir, "case.db"), sqlite.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := s.PutDevice(ctx, store.Device{Label: "BENCH"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		a, _, err := s.BeginArtifact(ctx, store.Artifact{DeviceID: d.ID, Path: "msgstore.db", SHA256: "bench", Extractor: "whatsapp/android-msgstore"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var warnings []string
+		in := &artifact.Input{Device: d, Artifact: a, Path: "msgstore.db", Local: src, Store: s,
+			Warn: func(f string, args ...any) { warnings = append(warnings, fmt.Sprintf(f, args...)) }}
+		if err := (&Msgstore{}).Extract(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.FinishArtifact(ctx, a.ID, "complete", nil, warnings); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		recs, _ := s.ArtifactRecords(ctx, "BENCH")
+		if len(warnings) > 0 || recs[0].Counts["messages"] == 0 {
+			b.Fatalf("counts %v, warnings %v", recs[0].Counts, warnings)
+		}
+		b.ReportMetric(float64(recs[0].Counts["messages"]+recs[0].Counts["events"]), "rows")
+		s.Close()
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(messages)/(b.Elapsed().Seconds()/float64(b.N)), "messages/s")
+}
