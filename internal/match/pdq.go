@@ -382,7 +382,9 @@ func (x *PDQ) MatchImages(ctx context.Context, images [][]pdq.Hash, maxDist int)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			bt := &batch{x: x}
+			bt := batchPool.Get().(*batch)
+			bt.x = x
+			defer func() { bt.x = nil; batchPool.Put(bt) }()
 			for ctx.Err() == nil {
 				lo := int(next.Add(batchQueries) - batchQueries)
 				if lo >= len(queries) {
@@ -448,6 +450,9 @@ type batch struct {
 	counts       []uint32
 }
 
+// batchPool keeps the buffers of batches between calls.
+var batchPool = sync.Pool{New: func() any { return new(batch) }}
+
 const binShift = 12
 
 // maxPairs: verify when this many pairs are waiting (a variable for the
@@ -488,6 +493,7 @@ func (b *batch) run(qs []*pdq.Hash, d, budget int, results [][]PDQHit, deferred 
 		if len(b.pairs)+total > maxPairs && len(b.pairs) > 0 {
 			b.verify(qs, d, r, results)
 		}
+		b.pairs = slices.Grow(b.pairs, total)
 		for _, p := range probes {
 			tag := uint64(qi)<<4 | uint64(p.slot)
 			for _, i := range x.pos[p.slot][p.lo:p.hi] {
