@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -86,140 +87,110 @@ func hasRole(n network.Node, r string) bool {
 	return false
 }
 
+// The XML writers stream: a graph of a hundred thousand accounts and
+// half a million links is written without building its document in
+// memory. Attributes whose value is empty, 0 or false are left out; the
+// defaults of numbers and booleans are declared (Gephi fills them in;
+// networkx keeps them in G.graph["node_default"] and ["edge_default"]).
+
+// xmlWriter writes escaped XML text to a buffered writer, keeping the
+// first error.
+type xmlWriter struct {
+	w   *bufio.Writer
+	err error
+}
+
+func (x *xmlWriter) raw(ss ...string) {
+	for _, s := range ss {
+		if x.err == nil {
+			_, x.err = x.w.WriteString(s)
+		}
+	}
+}
+
+// text writes s escaped for XML text or an attribute value (quotes,
+// markup, tabs and line ends escaped; characters XML cannot hold
+// replaced by U+FFFD).
+func (x *xmlWriter) text(s string) {
+	if x.err == nil {
+		x.err = xml.EscapeText(x.w, []byte(s))
+	}
+}
+
+func (x *xmlWriter) flush() error {
+	if x.err != nil {
+		return x.err
+	}
+	return x.w.Flush()
+}
+
+// defaultElem declares a key's default: numbers and booleans only (an
+// empty <default> reads as the text "None" in networkx).
+func defaultElem(typ string) string {
+	if typ == "string" {
+		return ""
+	}
+	return "<default>" + zeroValue(typ) + "</default>"
+}
+
+func zeroValue(typ string) string {
+	switch typ {
+	case "int", "double":
+		return "0"
+	case "boolean":
+		return "false"
+	}
+	return ""
+}
+
 // GraphML (http://graphml.graphdrawing.org/specification.html).
 
-type gmlDoc struct {
-	XMLName        xml.Name `xml:"graphml"`
-	XMLNS          string   `xml:"xmlns,attr"`
-	XSI            string   `xml:"xmlns:xsi,attr"`
-	SchemaLocation string   `xml:"xsi:schemaLocation,attr"`
-	Keys           []gmlKey `xml:"key"`
-	Graph          gmlGraph `xml:"graph"`
-}
-
-type gmlKey struct {
-	ID   string `xml:"id,attr"`
-	For  string `xml:"for,attr"`
-	Name string `xml:"attr.name,attr"`
-	Type string `xml:"attr.type,attr"`
-}
-
-type gmlGraph struct {
-	ID          string    `xml:"id,attr"`
-	EdgeDefault string    `xml:"edgedefault,attr"`
-	Nodes       []gmlNode `xml:"node"`
-	Edges       []gmlEdge `xml:"edge"`
-}
-
-type gmlData struct {
-	Key   string `xml:"key,attr"`
-	Value string `xml:",chardata"`
-}
-
-type gmlNode struct {
-	ID   string    `xml:"id,attr"`
-	Data []gmlData `xml:"data"`
-}
-
-type gmlEdge struct {
-	ID     string    `xml:"id,attr"`
-	Source string    `xml:"source,attr"`
-	Target string    `xml:"target,attr"`
-	Data   []gmlData `xml:"data"`
-}
-
 func writeGraphML(w io.Writer, g *network.Graph) error {
-	doc := gmlDoc{XMLNS: "http://graphml.graphdrawing.org/xmlns", XSI: "http://www.w3.org/2001/XMLSchema-instance",
-		SchemaLocation: "http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd",
-		Graph:          gmlGraph{ID: "vigil-" + g.Scope, EdgeDefault: "directed"}}
+	x := &xmlWriter{w: bufio.NewWriterSize(w, 1<<16)}
+	x.raw(xml.Header, `<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"`,
+		` xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">`, "\n")
 	for i, a := range nodeAttrs {
-		doc.Keys = append(doc.Keys, gmlKey{ID: "n" + itoa(i), For: "node", Name: a.name, Type: a.typ})
+		x.raw(` <key id="n`, itoa(i), `" for="node" attr.name="`, a.name, `" attr.type="`, a.typ, `">`, defaultElem(a.typ), "</key>\n")
 	}
 	for i, a := range edgeAttrs {
-		doc.Keys = append(doc.Keys, gmlKey{ID: "e" + itoa(i), For: "edge", Name: a.name, Type: a.typ})
+		x.raw(` <key id="e`, itoa(i), `" for="edge" attr.name="`, a.name, `" attr.type="`, a.typ, `">`, defaultElem(a.typ), "</key>\n")
 	}
+	x.raw(` <graph id="vigil-`)
+	x.text(g.Scope)
+	x.raw(`" edgedefault="directed">`, "\n")
 	for _, n := range g.Nodes {
-		gn := gmlNode{ID: n.ID}
+		x.raw(`  <node id="`)
+		x.text(n.ID)
+		x.raw(`">`)
 		for i, a := range nodeAttrs {
-			gn.Data = append(gn.Data, gmlData{Key: "n" + itoa(i), Value: a.get(n)})
+			if v := a.get(n); v != zeroValue(a.typ) {
+				x.raw(`<data key="n`, itoa(i), `">`)
+				x.text(v)
+				x.raw(`</data>`)
+			}
 		}
-		doc.Graph.Nodes = append(doc.Graph.Nodes, gn)
+		x.raw("</node>\n")
 	}
 	for k, e := range g.Edges {
-		ge := gmlEdge{ID: "e" + itoa(k), Source: e.Source, Target: e.Target}
+		x.raw(`  <edge id="e`, itoa(k), `" source="`)
+		x.text(e.Source)
+		x.raw(`" target="`)
+		x.text(e.Target)
+		x.raw(`">`)
 		for i, a := range edgeAttrs {
-			ge.Data = append(ge.Data, gmlData{Key: "e" + itoa(i), Value: a.get(e)})
+			if v := a.get(e); v != zeroValue(a.typ) {
+				x.raw(`<data key="e`, itoa(i), `">`)
+				x.text(v)
+				x.raw(`</data>`)
+			}
 		}
-		doc.Graph.Edges = append(doc.Graph.Edges, ge)
+		x.raw("</edge>\n")
 	}
-	return writeXML(w, doc)
-}
-
-func writeXML(w io.Writer, doc any) error {
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", " ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	x.raw(" </graph>\n</graphml>\n")
+	return x.flush()
 }
 
 // GEXF 1.3 (https://gexf.net/schema.html).
-
-type gexfDoc struct {
-	XMLName xml.Name  `xml:"gexf"`
-	XMLNS   string    `xml:"xmlns,attr"`
-	Version string    `xml:"version,attr"`
-	Meta    gexfMeta  `xml:"meta"`
-	Graph   gexfGraph `xml:"graph"`
-}
-
-type gexfMeta struct {
-	Creator     string `xml:"creator"`
-	Description string `xml:"description"`
-}
-
-type gexfGraph struct {
-	Mode            string           `xml:"mode,attr"`
-	DefaultEdgeType string           `xml:"defaultedgetype,attr"`
-	Attributes      []gexfAttributes `xml:"attributes"`
-	Nodes           []gexfNode       `xml:"nodes>node"`
-	Edges           []gexfEdge       `xml:"edges>edge"`
-}
-
-type gexfAttributes struct {
-	Class string     `xml:"class,attr"`
-	Attrs []gexfAttr `xml:"attribute"`
-}
-
-type gexfAttr struct {
-	ID    string `xml:"id,attr"`
-	Title string `xml:"title,attr"`
-	Type  string `xml:"type,attr"`
-}
-
-type gexfValue struct {
-	For   string `xml:"for,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type gexfNode struct {
-	ID     string      `xml:"id,attr"`
-	Label  string      `xml:"label,attr"`
-	Values []gexfValue `xml:"attvalues>attvalue"`
-}
-
-type gexfEdge struct {
-	ID     string      `xml:"id,attr"`
-	Source string      `xml:"source,attr"`
-	Target string      `xml:"target,attr"`
-	Weight string      `xml:"weight,attr"`
-	Values []gexfValue `xml:"attvalues>attvalue"`
-}
 
 func gexfType(t string) string {
 	if t == "int" {
@@ -229,44 +200,73 @@ func gexfType(t string) string {
 }
 
 func writeGEXF(w io.Writer, g *network.Graph) error {
-	doc := gexfDoc{XMLNS: "http://gexf.net/1.3", Version: "1.3",
-		Meta: gexfMeta{Creator: "Vigil",
-			Description: "Distribution network (" + g.Scope + "): accounts, groups, membership, posting, co-membership"},
-		Graph: gexfGraph{Mode: "static", DefaultEdgeType: "directed"}}
-	na := gexfAttributes{Class: "node"}
+	x := &xmlWriter{w: bufio.NewWriterSize(w, 1<<16)}
+	x.raw(xml.Header, `<gexf xmlns="http://gexf.net/1.3" version="1.3">`, "\n",
+		` <meta><creator>Vigil</creator><description>Distribution network (`)
+	x.text(g.Scope)
+	x.raw(`): accounts, groups, membership, posting, co-membership</description></meta>`, "\n",
+		` <graph mode="static" defaultedgetype="directed">`, "\n", `  <attributes class="node">`, "\n")
 	for i, a := range nodeAttrs {
-		if a.name == "label" {
-			continue
+		if a.name != "label" {
+			x.raw(`   <attribute id="n`, itoa(i), `" title="`, a.name, `" type="`, gexfType(a.typ), `">`, defaultElem(a.typ), "</attribute>\n")
 		}
-		na.Attrs = append(na.Attrs, gexfAttr{ID: "n" + itoa(i), Title: a.name, Type: gexfType(a.typ)})
 	}
-	ea := gexfAttributes{Class: "edge"}
+	x.raw("  </attributes>\n", `  <attributes class="edge">`, "\n")
 	for i, a := range edgeAttrs {
-		if a.name == "weight" {
-			continue
+		if a.name != "weight" {
+			x.raw(`   <attribute id="e`, itoa(i), `" title="`, a.name, `" type="`, gexfType(a.typ), `">`, defaultElem(a.typ), "</attribute>\n")
 		}
-		ea.Attrs = append(ea.Attrs, gexfAttr{ID: "e" + itoa(i), Title: a.name, Type: gexfType(a.typ)})
 	}
-	doc.Graph.Attributes = []gexfAttributes{na, ea}
+	x.raw("  </attributes>\n  <nodes>\n")
 	for _, n := range g.Nodes {
-		gn := gexfNode{ID: n.ID, Label: n.Label}
+		x.raw(`   <node id="`)
+		x.text(n.ID)
+		x.raw(`" label="`)
+		x.text(n.Label)
+		x.raw(`">`)
+		open := false
 		for i, a := range nodeAttrs {
-			if a.name != "label" {
-				gn.Values = append(gn.Values, gexfValue{For: "n" + itoa(i), Value: a.get(n)})
+			if v := a.get(n); a.name != "label" && v != zeroValue(a.typ) {
+				if !open {
+					x.raw("<attvalues>")
+					open = true
+				}
+				x.raw(`<attvalue for="n`, itoa(i), `" value="`)
+				x.text(v)
+				x.raw(`"/>`)
 			}
 		}
-		doc.Graph.Nodes = append(doc.Graph.Nodes, gn)
+		if open {
+			x.raw("</attvalues>")
+		}
+		x.raw("</node>\n")
 	}
+	x.raw("  </nodes>\n  <edges>\n")
 	for k, e := range g.Edges {
-		ge := gexfEdge{ID: itoa(k), Source: e.Source, Target: e.Target, Weight: ftoa(max(e.Weight, 1e-9))}
+		x.raw(`   <edge id="`, itoa(k), `" source="`)
+		x.text(e.Source)
+		x.raw(`" target="`)
+		x.text(e.Target)
+		x.raw(`" weight="`, ftoa(max(e.Weight, 1e-9)), `">`)
+		open := false
 		for i, a := range edgeAttrs {
-			if a.name != "weight" {
-				ge.Values = append(ge.Values, gexfValue{For: "e" + itoa(i), Value: a.get(e)})
+			if v := a.get(e); a.name != "weight" && v != zeroValue(a.typ) {
+				if !open {
+					x.raw("<attvalues>")
+					open = true
+				}
+				x.raw(`<attvalue for="e`, itoa(i), `" value="`)
+				x.text(v)
+				x.raw(`"/>`)
 			}
 		}
-		doc.Graph.Edges = append(doc.Graph.Edges, ge)
+		if open {
+			x.raw("</attvalues>")
+		}
+		x.raw("</edge>\n")
 	}
-	return writeXML(w, doc)
+	x.raw("  </edges>\n </graph>\n</gexf>\n")
+	return x.flush()
 }
 
 // JSON in networkx's node-link form.

@@ -103,6 +103,21 @@ type view struct {
 	Countries          *BarChart
 	Timeline           *TimeChart
 	ScoreFormula       string
+	// The longest tables are cut in print (the JSON report has them all).
+	Bridges        []network.Bridge
+	MoreBridges    int
+	GroupLinks     []network.GroupLink
+	MoreGroupLinks int
+}
+
+// printRows is how many bridges and group links the HTML report lists.
+const printRows = 200
+
+func cut[T any](all []T, n int) ([]T, int) {
+	if len(all) <= n {
+		return all, 0
+	}
+	return all[:n], len(all) - n
 }
 
 // WriteHTML writes the report as one self-contained HTML page.
@@ -116,6 +131,8 @@ func WriteHTML(w io.Writer, r *Report, o Options) error {
 				v.OtherGroups++
 			}
 		}
+		v.Bridges, v.MoreBridges = cut(r.Network.Bridges, printRows)
+		v.GroupLinks, v.MoreGroupLinks = cut(r.Network.GroupLinks, printRows)
 		v.Countries = countryChart(r.Network.Countries, 30)
 		v.Timeline = timelineChart(r.Network.Timeline, r.Network.Options.Bucket)
 	}
