@@ -77,6 +77,12 @@ type jpegComponent struct {
 	dw, dh int // size in samples: ceil(width*h/hmax), ceil(height*v/vmax)
 	bw, bh int // size of the coefficient buffer in blocks (padded to whole MCUs)
 	coef   []int16
+	// acZero[i] is set when block i was decoded by a sequential scan and
+	// has no AC coefficient (its samples are all the same).
+	acZero []bool
+	// scanned: a scan has included the component; rescan: this one is
+	// not the first.
+	scanned, rescan bool
 	// During a scan.
 	dcPred int32
 	td, ta int // DC and AC Huffman tables
@@ -381,6 +387,7 @@ func (d *jpegDecoder) allocate() {
 		c := &d.comps[i]
 		m := c.bw * c.bh * 64
 		c.coef, slab = slab[:m:m], slab[m:]
+		c.acZero = make([]bool, c.bw*c.bh)
 	}
 }
 

@@ -16,7 +16,14 @@ type huffTable struct {
 	maxcode [18]int32 // largest code of each length, -1 if none; [17] is a sentinel
 	valoff  [18]int32 // index of a code's symbol in vals: code + valoff[length]
 	vals    [256]byte
+	// AC decoding in one look-up: fast[next 9 bits] is the code's length
+	// (bits 0-7) and symbol (8-15); with fastValue set, the length
+	// includes the coefficient's bits, whose value is fastVal.
+	fast    [1 << huffLUTBits]uint32
+	fastVal [1 << huffLUTBits]int16
 }
+
+const fastValue = 1 << 16
 
 // build makes the decoding tables from a DHT's counts and symbols, and
 // refuses the tables libjpeg refuses (jpeg_make_d_derived_tbl): a code
@@ -60,6 +67,19 @@ func (t *huffTable) build(counts [16]int, vals []byte, isDC bool) error {
 		code <<= 1
 	}
 	t.maxcode[17] = 0xfffff
+	for p, e := range t.lut {
+		if e == 0 {
+			continue
+		}
+		l, rs := uint(e>>8), uint(e&0xff)
+		t.fast[p] = uint32(rs)<<8 | uint32(l)
+		s := rs & 15
+		if s != 0 && l+s <= huffLUTBits {
+			v := int32(p>>(huffLUTBits-l-s)) & (1<<s - 1)
+			t.fastVal[p] = int16(extend(v, s))
+			t.fast[p] = fastValue | uint32(rs)<<8 | uint32(l+s)
+		}
+	}
 	return nil
 }
 
@@ -177,6 +197,12 @@ func (d *jpegDecoder) decodeHuff(t *huffTable) byte {
 		d.consume(uint(e >> 8))
 		return byte(e)
 	}
+	return d.decodeHuffSlow(t)
+}
+
+// decodeHuffSlow decodes a code longer than 9 bits (or an invalid one);
+// the buffer must hold at least 17 bits.
+func (d *jpegDecoder) decodeHuffSlow(t *huffTable) byte {
 	l := uint(huffLUTBits + 1)
 	code := int32(d.bits>>(d.nbits-l)) & (1<<l - 1)
 	for code > t.maxcode[l] {

@@ -169,7 +169,21 @@ func (r *jpegRenderer) prepare(p *compPlane, xs, ys []int) {
 		}
 		blocks := c.coef[by*c.bw*64:]
 		for bx := bx0; bx <= bx1; bx++ {
-			idct((*[64]int16)(blocks[bx*64:bx*64+64]), p.q, r.tmp[:], 8, mask)
+			blk := (*[64]int16)(blocks[bx*64 : bx*64+64])
+			if c.acZero[by*c.bw+bx] {
+				// What idct computes for a block with only a DC term.
+				dc := int32((int(blk[0]) * int(p.q[0])) << idctPass1Bits)
+				v := idctRange[((int(dc)+(1<<(idctPass1Bits+2)))>>(idctPass1Bits+3))&1023]
+				for rr := range 8 {
+					if mask&(1<<rr) != 0 {
+						o := int(p.rowOf[by*8+rr-lo])*p.stride + bx*8
+						row := p.buf[o : o+8 : o+8]
+						row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = v, v, v, v, v, v, v, v
+					}
+				}
+				continue
+			}
+			idct(blk, p.q, r.tmp[:], 8, mask)
 			for rr := range 8 {
 				if mask&(1<<rr) != 0 {
 					o := int(p.rowOf[by*8+rr-lo]) * p.stride

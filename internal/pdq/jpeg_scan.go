@@ -116,12 +116,17 @@ func (d *jpegDecoder) decodeScan(sc *scanInfo) error {
 	d.eobrun = 0
 	d.nextRestart = 0
 	for _, ci := range sc.comps {
-		d.comps[ci].dcPred = 0
+		c := &d.comps[ci]
+		c.dcPred = 0
+		// A second sequential scan of a component (a damaged file) adds to
+		// blocks whose AC terms acZero no longer knows.
+		c.rescan = c.scanned
+		c.scanned = true
 	}
 	var decode func(c *jpegComponent, blk []int16) error
 	switch {
 	case !d.progressive:
-		decode = d.blockSequential
+		decode = nil // below, with the block's index
 	case sc.ss == 0 && sc.ah == 0:
 		decode = func(c *jpegComponent, blk []int16) error { return d.blockDCFirst(c, blk, sc.al) }
 	case sc.ss == 0:
@@ -158,6 +163,10 @@ func (d *jpegDecoder) decodeScan(sc *scanInfo) error {
 				if !mcu() {
 					continue
 				}
+				if decode == nil {
+					c.acZero[by*c.bw+bx] = d.blockSequential(c, row[bx*64:bx*64+64:bx*64+64]) && !c.rescan
+					continue
+				}
 				if err := decode(c, row[bx*64:bx*64+64:bx*64+64]); err != nil {
 					return err
 				}
@@ -178,9 +187,15 @@ func (d *jpegDecoder) decodeScan(sc *scanInfo) error {
 			for _, ci := range sc.comps {
 				c := &d.comps[ci]
 				for v := range c.v {
-					row := c.coef[(my*c.v+v)*c.bw*64:]
+					by := my*c.v + v
+					row := c.coef[by*c.bw*64:]
 					for h := range c.h {
-						o := (mx*c.h + h) * 64
+						bx := mx*c.h + h
+						o := bx * 64
+						if decode == nil {
+							c.acZero[by*c.bw+bx] = d.blockSequential(c, row[o:o+64:o+64]) && !c.rescan
+							continue
+						}
 						if err := decode(c, row[o:o+64:o+64]); err != nil {
 							return err
 						}
@@ -287,19 +302,74 @@ func (d *jpegDecoder) resync() {
 	}
 }
 
-func (d *jpegDecoder) blockSequential(c *jpegComponent, blk []int16) error {
+// blockSequential decodes one block of a sequential scan. It keeps the
+// bit buffer in local variables and reads most AC coefficients (code and
+// value within 9 bits) with one table look-up; the result is what
+// decodeHuff, getBits and extend give one call at a time. Whether padding
+// was read is checked once at the end: once more bits are consumed than
+// the data holds, that stays so until the check. It reports whether the
+// block has no AC coefficient.
+func (d *jpegDecoder) blockSequential(c *jpegComponent, blk []int16) bool {
+	b := (*[64]int16)(blk)
 	dct, act := &d.dc[c.td], &d.ac[c.ta]
-	s := uint(d.decodeHuff(dct))
-	diff := extend(d.getBits(s), s)
+	if d.nbits < 32 {
+		d.ensure()
+	}
+	bits, nbits := d.bits, d.nbits
+
+	// DC.
+	var s uint
+	if e := dct.lut[(bits>>(nbits-huffLUTBits))&(1<<huffLUTBits-1)]; e != 0 {
+		nbits -= uint(e >> 8)
+		s = uint(e & 0xff)
+	} else {
+		d.bits, d.nbits = bits, nbits
+		s = uint(d.decodeHuffSlow(dct))
+		bits, nbits = d.bits, d.nbits
+	}
+	var diff int32
+	if s != 0 {
+		if nbits < s {
+			d.bits, d.nbits = bits, nbits
+			d.ensure()
+			bits, nbits = d.bits, d.nbits
+		}
+		diff = extend(int32(bits>>(nbits-s))&(1<<s-1), s)
+		nbits -= s
+	}
 	c.dcPred = int32(uint32(c.dcPred) + uint32(diff))
-	blk[0] = int16(c.dcPred)
-	for k := 1; k < 64; k++ {
-		rs := d.decodeHuff(act)
+	b[0] = int16(c.dcPred)
+
+	// AC.
+	k := 1
+	for ; k < 64; k++ {
+		if nbits < 32 {
+			d.bits, d.nbits = bits, nbits
+			d.ensure()
+			bits, nbits = d.bits, d.nbits
+		}
+		p := (bits >> (nbits - huffLUTBits)) & (1<<huffLUTBits - 1)
+		e := act.fast[p]
+		if e&fastValue != 0 {
+			nbits -= uint(e & 0xff)
+			k += int(e>>12) & 15
+			b[zigzag[k]] = act.fastVal[p]
+			continue
+		}
+		var rs uint32
+		if e != 0 {
+			nbits -= uint(e & 0xff)
+			rs = e >> 8 & 0xff
+		} else {
+			d.bits, d.nbits = bits, nbits
+			rs = uint32(d.decodeHuffSlow(act))
+			bits, nbits = d.bits, d.nbits
+		}
 		r, s := int(rs>>4), uint(rs&15)
 		if s != 0 {
 			k += r
-			v := int16(extend(d.getBits(s), s))
-			blk[zigzag[k]] = v
+			b[zigzag[k]] = int16(extend(int32(bits>>(nbits-s))&(1<<s-1), s))
+			nbits -= s
 		} else {
 			if r != 15 {
 				break
@@ -307,7 +377,12 @@ func (d *jpegDecoder) blockSequential(c *jpegComponent, blk []int16) error {
 			k += 15
 		}
 	}
-	return nil
+	d.bits, d.nbits = bits, nbits
+	if nbits < d.pad {
+		d.pad = nbits
+		d.insufficient = true
+	}
+	return k == 1
 }
 
 func (d *jpegDecoder) blockDCFirst(c *jpegComponent, blk []int16, al uint) error {
