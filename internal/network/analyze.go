@@ -756,7 +756,9 @@ func (m *model) groupLinks(d *derived, convItemPairs []uint64) []GroupLink {
 			}
 		}
 	}
-	// Invite links to one group posted in another.
+	// Invite links to one group posted in another (each code once per
+	// pair, however many devices recorded it).
+	seenInvite := map[string]bool{}
 	for _, l := range m.links {
 		if l.Group == "" || l.Chat == "" || l.Group == l.Chat {
 			continue
@@ -767,7 +769,9 @@ func (m *model) groupLinks(d *derived, convItemPairs []uint64) []GroupLink {
 			continue
 		}
 		x, y := m.chats[from].conv, m.chats[to].conv
-		if d.distGroup[x] || d.distGroup[y] {
+		k := fmt.Sprintf("%d/%d/%s", x, y, l.Code)
+		if (d.distGroup[x] || d.distGroup[y]) && !seenInvite[k] {
+			seenInvite[k] = true
 			get(x, y).invites++
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,7 @@ func TestOperationGroundTruth(t *testing.T) {
 	type ranked struct {
 		jid   string
 		score int
+		c     networktest.DistributorCounts
 	}
 	var want []ranked
 	for j, c := range truth.Counts {
@@ -80,12 +82,26 @@ func TestOperationGroundTruth(t *testing.T) {
 		if d.Score != score {
 			t.Errorf("%s: score %d, want %d", j, d.Score, score)
 		}
-		want = append(want, ranked{j, score})
+		want = append(want, ranked{j, score, c})
 		if len(d.Evidence) != c.Messages {
 			t.Errorf("%s: %d evidence messages, want %d", j, len(d.Evidence), c.Messages)
 		}
 	}
-	slices.SortFunc(want, func(a, b ranked) int { return b.score - a.score })
+	// The documented order: score, items, seeded (all descending), first
+	// known item sent, JID.
+	slices.SortFunc(want, func(a, b ranked) int {
+		switch {
+		case a.score != b.score:
+			return b.score - a.score
+		case a.c.Items != b.c.Items:
+			return b.c.Items - a.c.Items
+		case a.c.Seeded != b.c.Seeded:
+			return b.c.Seeded - a.c.Seeded
+		case !a.c.First.Equal(b.c.First):
+			return a.c.First.Compare(b.c.First)
+		}
+		return strings.Compare(a.jid, b.jid)
+	})
 	for i, w := range want {
 		if r.Distributors[i].JID != w.jid || r.Distributors[i].Rank != i+1 {
 			t.Errorf("rank %d: %s (rank field %d), want %s", i+1, r.Distributors[i].JID, r.Distributors[i].Rank, w.jid)
@@ -154,7 +170,19 @@ func TestOperationGroundTruth(t *testing.T) {
 			t.Errorf("group %s seen on %v, want %v", jid, g.Devices, devs)
 		}
 	}
-	if g := groups[networktest.G1]; g.Messages != 10 || g.Members != 8 || g.KnownItems != 2 || g.KnownMsgs != 3 ||
+	if g := groups[networktest.G2]; !slices.Equal(g.InviteLinks, []string{networktest.G2Invite}) {
+		t.Errorf("G2 invite links %v", g.InviteLinks)
+	}
+	invites := 0
+	for _, l := range r.GroupLinks {
+		if l.A == networktest.G1 && l.B == networktest.G2 {
+			invites = l.Invites
+		}
+	}
+	if invites != 1 {
+		t.Errorf("G1–G2: %d invites, want 1 (one link, recorded on two devices)", invites)
+	}
+	if g := groups[networktest.G1]; g.Messages != 11 || g.Members != 8 || g.KnownItems != 2 || g.KnownMsgs != 3 ||
 		!slices.Equal(g.Admins, []string{networktest.D3, networktest.D1}) || g.Creator == nil || *g.Creator != networktest.D3 {
 		t.Errorf("G1: %d messages %d members %d items %d known messages admins %v creator %v", g.Messages, g.Members, g.KnownItems,
 			g.KnownMsgs, g.Admins, g.Creator)

@@ -41,6 +41,8 @@ type View struct {
 	Batch int
 }
 
+const inviteURL = "https://chat.whatsapp.com/"
+
 // Load writes a Scenario into the store as the findings of one artifact
 // of the device: accounts (the owner marked), chats, members, messages and
 // events. A message whose Sender is "" and FromMe is true is written
@@ -126,13 +128,22 @@ func Load(ctx context.Context, st store.Store, device store.Device, s *synth.Sce
 	if err := st.WriteArtifact(ctx, art.ID, b); err != nil {
 		return fmt.Errorf("loading %s on %s: %w", v.Path, device.Label, err)
 	}
+	// Invitation links in texts, to the scenario's groups by their code
+	// (as an extractor records them when an invite card names the group).
+	invites := map[string]string{}
+	for _, c := range s.Chats {
+		if c.InviteCode != "" {
+			invites[c.InviteCode] = c.JID
+		}
+	}
 	var msgs []store.Message
+	var links []store.Link
 	flush := func() error {
 		if len(msgs) == 0 {
 			return nil
 		}
-		err := st.WriteArtifact(ctx, art.ID, store.ArtifactBatch{Messages: msgs})
-		msgs = msgs[:0]
+		err := st.WriteArtifact(ctx, art.ID, store.ArtifactBatch{Messages: msgs, Links: links})
+		msgs, links = msgs[:0], links[:0]
 		return err
 	}
 	line := 0
@@ -150,6 +161,12 @@ func Load(ctx context.Context, st store.Store, device store.Device, s *synth.Sce
 				msg.MediaSHA256, msg.MediaPath, msg.MediaMIME, msg.MediaSize, msg.MediaName = md.SHA256, md.Path, md.MIME, md.Size, md.Name
 			}
 			msgs = append(msgs, msg)
+			for code, group := range invites {
+				if strings.Contains(m.Text, inviteURL+code) {
+					links = append(links, store.Link{Kind: "group-invite", Code: code, URL: inviteURL + code, ChatJID: c.JID,
+						GroupJID: group, MessageRowRef: msg.RowRef, Time: msg.Time})
+				}
+			}
 			if len(msgs) >= v.Batch {
 				if err := flush(); err != nil {
 					return fmt.Errorf("loading %s on %s: %w", v.Path, device.Label, err)

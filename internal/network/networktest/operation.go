@@ -31,6 +31,9 @@ const (
 	G4 = "120363000000000104@g.us" // seen on PHONE-1 only: no known item
 )
 
+// G2Invite is G2's invitation code, which D2 posts in G1.
+const G2Invite = "GrupoDosInvite0001"
+
 // Media of the Operation.
 var (
 	A = Hash("A") // alert set, category 1, exact
@@ -72,6 +75,9 @@ type Truth struct {
 // DistributorCounts are the inputs of a distributor's score.
 type DistributorCounts struct {
 	Items, Seeded, Groups, Direct, Members, AdminRoles, Messages int
+	// First is when he first sent a known item (the ranking's last
+	// tie-break before the JID).
+	First time.Time
 }
 
 var day = time.Date(2023, 3, 14, 0, 0, 0, 0, time.UTC)
@@ -133,6 +139,7 @@ func g1(extra ...synth.Message) synth.Chat {
 		},
 		Messages: []synth.Message{
 			{ID: "G1M1", Sender: I1, Time: at(9, 30, 10), Type: "text", Text: "hola"},
+			{ID: "G1M0", Sender: D2, Time: at(9, 45, 0), Type: "text", Text: "entrad: " + inviteURL + G2Invite},
 			{ID: "G1M2", Sender: D2, Time: at(10, 0, 5), Type: "image", Media: img("A")},
 			{ID: "G1M3", Sender: D3, Time: at(10, 5, 0), Type: "image", Media: img("P")},
 			{ID: "G1M4", Sender: D3, Time: at(10, 5, 40), Type: "image", Media: img("P")},
@@ -146,7 +153,7 @@ func g1(extra ...synth.Message) synth.Chat {
 }
 
 func g2() synth.Chat {
-	return synth.Chat{JID: G2, Kind: synth.Group, Subject: "Grupo Dos", Created: at(11, 0, 0), Creator: D2,
+	return synth.Chat{JID: G2, Kind: synth.Group, Subject: "Grupo Dos", Created: at(11, 0, 0), Creator: D2, InviteCode: G2Invite,
 		Members: []synth.Member{{JID: D2, Role: synth.RoleCreator}, {JID: D4, Role: synth.RoleAdmin}, {JID: O1, Role: synth.RoleMember},
 			{JID: I4, Role: synth.RoleMember}, {JID: I2, Role: synth.RoleMember}},
 		Events: []synth.Event{
@@ -389,20 +396,20 @@ func NewTruth(sets []string) *Truth {
 		NotKnown:     []string{C, Y, K, N},
 		Spreaders:    []string{D2},
 		Bridges:      []string{D2, O2, I2}, // G1+G2, G1+G3, G2+G3
-		// G3: 3; G1: 8 on both phones + 1 on each alone; G2: 4 on two
+		// G3: 3; G1: 9 on both phones + 1 on each alone; G2: 4 on two
 		// phones; direct: 2; G4: 1.
-		Messages:     3 + 10 + 4 + 2 + 1,
-		Observations: 3 + 18 + 8 + 2 + 1,
+		Messages:     3 + 11 + 4 + 2 + 1,
+		Observations: 3 + 20 + 8 + 2 + 1,
 		GroupDevices: map[string][]string{G1: {"PHONE-1", "PHONE-2"}, G2: {"PHONE-1", "PHONE-3"}, G3: {"PHONE-2"}, G4: {"PHONE-1"}},
 		Counts: map[string]DistributorCounts{
 			// G1 ∪ G2 ∪ {I3} without D2: D3 D1 O1 O2 I1 I3 I5 D4 I4 I2.
-			D2: {Items: 2, Seeded: 1, Groups: 2, Direct: 1, Members: 10, AdminRoles: 1, Messages: 4},
+			D2: {Items: 2, Seeded: 1, Groups: 2, Direct: 1, Members: 10, AdminRoles: 1, Messages: 4, First: at(10, 0, 5)},
 			// G3 without D1: O2 I2. Creator of G3, admin of G1.
-			D1: {Items: 1, Seeded: 1, Groups: 1, Members: 2, AdminRoles: 2, Messages: 1},
+			D1: {Items: 1, Seeded: 1, Groups: 1, Members: 2, AdminRoles: 2, Messages: 1, First: at(9, 0, 0)},
 			// G1 without D3: D1 O1 O2 D2 I1 I3 I5.
-			D3: {Items: 1, Seeded: 1, Groups: 1, Members: 7, AdminRoles: 1, Messages: 2},
+			D3: {Items: 1, Seeded: 1, Groups: 1, Members: 7, AdminRoles: 1, Messages: 2, First: at(10, 5, 0)},
 			// G2 without D4: D2 O1 I4 I2.
-			D4: {Items: 1, Seeded: 1, Groups: 1, Members: 4, AdminRoles: 1, Messages: 1},
+			D4: {Items: 1, Seeded: 1, Groups: 1, Members: 4, AdminRoles: 1, Messages: 1, First: at(12, 0, 0)},
 		},
 		SeedDevice: "PHONE-2",
 		LinkedFile: "PHONE-1:" + LinkedPath,
