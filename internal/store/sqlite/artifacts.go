@@ -224,6 +224,9 @@ func (s *Store) FinishArtifact(ctx context.Context, id int64, status string, cou
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("artifact %d: %w", id, store.ErrNotFound)
 		}
+		// The lookup cache lives as long as extractions run: a finished one
+		// lets it go (the next extraction fills it again).
+		caches.Delete(s)
 		d := map[string]any{"status": status, "counts": counts, "warnings": len(warnings)}
 		return rec(audit.Entry{Action: "artifact.finish", Object: "artifact:" + strconv.FormatInt(id, 10), Details: d})
 	})
@@ -323,7 +326,12 @@ func (s *Store) WriteArtifact(ctx context.Context, id int64, b store.ArtifactBat
 		return w.write(b)
 	})
 	if w != nil {
-		if err == nil && !w.merged {
+		// The cache is shared by every writer of this store and guarded by
+		// the write mutex. Entries join it only once their transaction
+		// committed, and only if no merge replaced the cache meanwhile.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err == nil && !w.merged && w.cache == s.artifactCache() {
 			c := w.cache
 			if c.size()+w.pending.size() > cacheLimit {
 				s.resetArtifactCache()
