@@ -118,16 +118,18 @@ func timelineChart(tl []network.Bucket, bucket string) *TimeChart {
 	if len(tl) == 0 {
 		return nil
 	}
-	step := 24 * time.Hour
+	// Seconds since the epoch, not durations: a hostile date (year 1 or
+	// 9999) must not overflow.
+	step := int64(24 * 60 * 60)
 	if bucket == "week" {
 		step *= 7
 	}
-	first, last := tl[0].Start, tl[len(tl)-1].Start.Add(step)
-	span := last.Sub(first).Seconds()
+	first, last := tl[0].Start.Unix(), tl[len(tl)-1].Start.Unix()+step
+	span := float64(last - first)
 	const left, right, panelH, top, gap = 60.0, 20.0, 120.0, 10.0, 40.0
 	plotW := chartW - left - right
-	xOf := func(t time.Time) float64 { return left + plotW*t.Sub(first).Seconds()/span }
-	barW := math.Max(1, plotW*step.Seconds()/span-1)
+	xOf := func(t int64) float64 { return left + plotW*float64(t-first)/span }
+	barW := math.Max(1, plotW*float64(step)/span-1)
 	c := &TimeChart{Width: chartW, Bucket: bucket}
 	for k, m := range []struct {
 		title string
@@ -149,7 +151,7 @@ func timelineChart(tl []network.Bucket, bucket string) *TimeChart {
 				continue
 			}
 			h := panelH * float64(v) / float64(most)
-			p.Bars = append(p.Bars, Bar{X: round1(xOf(b.Start)), Y: round1(p.Y0 + panelH - h), W: round1(barW), H: round1(h),
+			p.Bars = append(p.Bars, Bar{X: round1(xOf(b.Start.Unix())), Y: round1(p.Y0 + panelH - h), W: round1(barW), H: round1(h),
 				Value: fmt.Sprintf("%s: %d", b.Start.Format("2006-01-02"), v), Class: m.class})
 		}
 		for _, f := range []float64{0, 0.5, 1} {
@@ -160,11 +162,11 @@ func timelineChart(tl []network.Bucket, bucket string) *TimeChart {
 	base := top + 2*(panelH+gap) + 16 - gap + 14
 	// A date under each step when there are few, else about eight along
 	// the axis, on step boundaries.
-	steps := int(math.Round(span / step.Seconds()))
-	every := max(1, int(math.Ceil(float64(steps)/8)))
-	for i := 0; i <= steps; i += every {
-		t := first.Add(time.Duration(i) * step)
-		c.XTicks = append(c.XTicks, Tick{X: round1(xOf(t)), Y: base, Label: t.Format("2006-01-02")})
+	steps := (last - first) / step
+	every := max(1, (steps+7)/8)
+	for i := int64(0); i <= steps; i += every {
+		t := first + i*step
+		c.XTicks = append(c.XTicks, Tick{X: round1(xOf(t)), Y: base, Label: time.Unix(t, 0).UTC().Format("2006-01-02")})
 	}
 	c.Height = base + 10
 	return c
