@@ -293,7 +293,8 @@ func (m *model) msgDevices(msg *message) []string {
 }
 
 // earlier orders messages for seeding: dated before undated, then by
-// time, then by sender JID, then by conversation.
+// time, then known senders first, then by sender JID, then by
+// conversation.
 func (m *model) earlier(a, b *message) bool {
 	switch {
 	case a.t == noTime && b.t == noTime:
@@ -303,6 +304,9 @@ func (m *model) earlier(a, b *message) bool {
 		return true
 	case a.t != b.t:
 		return a.t < b.t
+	}
+	if (a.sender < 0) != (b.sender < 0) {
+		return a.sender >= 0 // a known sender before one no source names
 	}
 	if ja, jb := m.jid(a.sender), m.jid(b.sender); ja != jb {
 		return ja < jb
