@@ -156,7 +156,40 @@ func (r *reader) readModernMessages() error {
 	if err != nil {
 		return err
 	}
-	return r.step("message_text", r.previewLinks)
+	if err := r.step("message_text", r.previewLinks); err != nil {
+		return err
+	}
+	return r.step("message_quoted", r.quotedLinks)
+}
+
+// quotedLinks records links in quoted texts (message_quoted.text_data):
+// a reply keeps the text it quotes even when that message is gone.
+func (r *reader) quotedLinks() error {
+	cols := r.db.Columns(r.ctx, "message_quoted")
+	if !cols["message_row_id"] || !cols["text_data"] {
+		return nil
+	}
+	rows, err := r.query(`SELECT q.message_row_id, m.chat_row_id, m.timestamp, q.text_data FROM message_quoted q
+		JOIN message m ON m._id = q.message_row_id WHERE q.text_data IS NOT NULL ORDER BY q.message_row_id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, chat, ts sql.NullInt64
+		var text any
+		if err := rows.Scan(&id, &chat, &ts, &text); err != nil {
+			return fmt.Errorf("message_quoted: %w", err)
+		}
+		ref := "message:" + strconv.FormatInt(id.Int64, 10)
+		for _, l := range whatsapp.Links(r.p.text(text, ref+" quoted text"), r.chatJIDByRow(chat.Int64), ref, r.msTime(ts, ref+" timestamp")) {
+			l.RowRef = ref + "/quoted"
+			if err := r.out.link(l); err != nil {
+				return err
+			}
+		}
+	}
+	return rows.Err()
 }
 
 // links records the WhatsApp links a message's text and caption hold.

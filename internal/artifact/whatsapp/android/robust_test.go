@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"vigil/internal/artifact"
 	"vigil/internal/artifact/whatsapp"
 	"vigil/internal/store"
 	"vigil/internal/synth"
@@ -480,5 +481,53 @@ func TestWADBOddRows(t *testing.T) {
 	c.s.Chats(c.ctx, store.ChatQuery{JID: "120363000000000001@g.us"}, func(v store.ChatView) error { creator = str(v.Creator); return nil })
 	if creator != "573000000001@s.whatsapp.net" {
 		t.Errorf("creator from wa_group_admin_settings: %s", creator)
+	}
+}
+
+// TestStoreFailureStopsExtraction: when the store refuses a batch, the
+// extraction stops with that error instead of reading on.
+func TestStoreFailureStopsExtraction(t *testing.T) {
+	c := newCase(t, "PHONE")
+	p := writeMsgstore(t, synth.ExampleScenario(), synth.AndroidModern)
+	a, _, err := c.s.BeginArtifact(c.ctx, store.Artifact{DeviceID: c.dev.ID, Path: "msgstore.db", Extractor: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A finished record refuses further batches.
+	if err := c.s.FinishArtifact(c.ctx, a.ID, "complete", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	in := &artifact.Input{Device: c.dev, Artifact: a, Path: "msgstore.db", Local: stage(t, p), Store: c.s, Warn: func(string, ...any) {}}
+	err = (&Msgstore{BatchSize: 2}).Extract(c.ctx, in)
+	if err == nil || !strings.Contains(err.Error(), "storing") {
+		t.Fatalf("extraction into a refused record: %v", err)
+	}
+}
+
+// TestLinksOutsideTexts: links in link previews, quoted texts and
+// invitation cards are found too.
+func TestLinksOutsideTexts(t *testing.T) {
+	p := writeMsgstore(t, synth.ExampleScenario(), synth.AndroidModern)
+	alter(t, p,
+		`CREATE TABLE message_quoted (message_row_id INTEGER PRIMARY KEY, chat_row_id INTEGER NOT NULL, parent_message_chat_row_id INTEGER NOT NULL,
+			from_me INTEGER NOT NULL, sender_jid_row_id INTEGER, key_id TEXT NOT NULL, timestamp INTEGER, message_type INTEGER, text_data TEXT)`,
+		`INSERT INTO message_quoted SELECT _id, chat_row_id, chat_row_id, 0, 0, 'Q', timestamp, 0, 'see chat.whatsapp.com/QuotedInviteCode0001xy' FROM message WHERE key_id = 'M09'`,
+		`INSERT INTO message_text (message_row_id, url) SELECT _id, 'https://chat.whatsapp.com/invite/PreviewInviteCode0001xy' FROM message WHERE key_id = 'M01'`,
+		`INSERT INTO message_group_invite (message_row_id, group_jid_row_id, admin_jid_row_id, group_name, invite_code, expiration)
+		 SELECT m._id, (SELECT _id FROM jid WHERE raw_string = '50683123456-1682935200@g.us'), 0, 'Huerto', 'CardCode123', 0 FROM message m WHERE key_id = 'D01'`,
+	)
+	c := newCase(t, "PHONE")
+	if _, warnings, err := c.run(&Msgstore{}, p, "msgstore.db"); err != nil || len(warnings) > 0 {
+		t.Fatal(err, warnings)
+	}
+	got := map[string]store.LinkView{}
+	c.s.Links(c.ctx, store.LinkQuery{}, func(v store.LinkView) error { got[v.Code] = v; return nil })
+	for code, kind := range map[string]string{"QuotedInviteCode0001xy": "group-invite", "PreviewInviteCode0001xy": "group-invite", "CardCode123": "invite-card"} {
+		if v, ok := got[code]; !ok || v.Kind != kind {
+			t.Errorf("%s: %+v", code, v)
+		}
+	}
+	if v := got["CardCode123"]; v.Group != "50683123456-1682935200@g.us" || v.Chat != "573000000001@s.whatsapp.net" {
+		t.Errorf("invite card %+v", v)
 	}
 }
