@@ -22,7 +22,7 @@ import (
 // as each stage lands.
 func extraCommands(a *app) []*cobra.Command {
 	return []*cobra.Command{newPDQCmd(), newHashsetCmd(a), newMatchCmd(a), newHitsCmd(a),
-		newChatsCmd(a), newAccountsCmd(a), newMessagesCmd(a), newEventsCmd(a), newLinksCmd(a), newDemoCmd(a)}
+		newChatsCmd(a), newAccountsCmd(a), newMessagesCmd(a), newEventsCmd(a), newLinksCmd(a), newReviewCmd(a)}
 }
 
 // exportOptions are the command line's settings for chat exports.

@@ -211,3 +211,42 @@ func TestHashSetsAndMatching(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewQueueAndDecisions: the queue holds media no set identifies;
+// a decision takes a content out of it, is kept with its history and is
+// audited.
+func TestReviewQueueAndDecisions(t *testing.T) {
+	ev := t.TempDir()
+	a := writePNG(t, filepath.Join(ev, "a.png"), pattern(120, 90, 1.1, false))
+	writePNG(t, filepath.Join(ev, "b.png"), pattern(120, 90, 3.7, false))
+	os.WriteFile(filepath.Join(ev, "readme.txt"), []byte("text"), 0o644)
+	_, aSHA := hexSum(a)
+	e := newEnv(t)
+	e.run(0, "init", e.cas)
+	e.run(0, "ingest", "--device", "D", ev)
+	var q []fileRow
+	json.Unmarshal([]byte(e.run(0, "review", "queue", "--format", "json")), &q)
+	if len(q) != 2 {
+		t.Fatalf("queue: %+v, want the two images", q)
+	}
+	e.run(2, "review", "decide", aSHA, "--category", "1")                  // no reason
+	e.run(2, "review", "decide", aSHA, "--category", "9", "--reason", "x") // not a US code
+	e.run(0, "review", "decide", aSHA, "--category", "1", "--reason", "matches series notes")
+	e.run(0, "review", "decide", aSHA, "--category", "2", "--reason", "second look")
+	json.Unmarshal([]byte(e.run(0, "review", "queue", "--format", "json")), &q)
+	if len(q) != 1 || q[0].SHA256 == aSHA {
+		t.Fatalf("queue after a decision: %+v", q)
+	}
+	var hist []struct {
+		Category *int   `json:"category"`
+		Actor    string `json:"actor"`
+		Reason   string `json:"reason"`
+	}
+	json.Unmarshal([]byte(e.run(0, "review", "history", aSHA, "--format", "json")), &hist)
+	if len(hist) != 2 || deref(hist[1].Category) != 2 || hist[0].Actor != "tester" || hist[0].Reason != "matches series notes" {
+		t.Fatalf("history: %+v", hist)
+	}
+	if out := e.run(0, "audit", "show", "--action", "review.decide", "--format", "csv"); strings.Count(out, "review.decide") != 2 {
+		t.Fatalf("decisions not audited:\n%s", out)
+	}
+}
