@@ -22,7 +22,8 @@ import (
 // as each stage lands.
 func extraCommands(a *app) []*cobra.Command {
 	return []*cobra.Command{newPDQCmd(), newHashsetCmd(a), newMatchCmd(a), newHitsCmd(a),
-		newChatsCmd(a), newAccountsCmd(a), newMessagesCmd(a), newEventsCmd(a), newLinksCmd(a), newReviewCmd(a)}
+		newChatsCmd(a), newAccountsCmd(a), newMessagesCmd(a), newEventsCmd(a), newLinksCmd(a), newReviewCmd(a),
+		newNetworkCmd(a), newReportCmd(a), newDemoCmd(a)}
 }
 
 // exportOptions are the command line's settings for chat exports.
