@@ -38,6 +38,9 @@ var errJPEGUnsupported = errors.New("jpeg feature not supported by the PDQ decod
 // errJPEGFormat is returned (wrapped) for data that is not a readable JPEG.
 var errJPEGFormat = errors.New("invalid data")
 
+// errTruncatedSegment: the data ends inside a marker segment.
+var errTruncatedSegment = errors.New("the file ends inside it")
+
 // JPEG markers.
 const (
 	mSOF0 = 0xc0
@@ -177,21 +180,30 @@ func (d *jpegDecoder) nextMarker() (byte, error) {
 // past it.
 func (d *jpegDecoder) segment() ([]byte, error) {
 	if d.pos+2 > len(d.data) {
-		return nil, fmt.Errorf("%w: truncated marker segment", errJPEGFormat)
+		return nil, fmt.Errorf("%w: marker segment: %w", errJPEGFormat, errTruncatedSegment)
 	}
 	n := int(d.data[d.pos])<<8 | int(d.data[d.pos+1])
-	if n < 2 || d.pos+n > len(d.data) {
-		return nil, fmt.Errorf("%w: marker segment of length %d past the end", errJPEGFormat, n)
+	if n < 2 {
+		return nil, fmt.Errorf("%w: marker segment of length %d", errJPEGFormat, n)
+	}
+	if d.pos+n > len(d.data) {
+		return nil, fmt.Errorf("%w: marker segment of length %d: %w", errJPEGFormat, n, errTruncatedSegment)
 	}
 	p := d.data[d.pos+2 : d.pos+n]
 	d.pos += n
 	return p, nil
 }
 
-// readSegment reads a table or miscellaneous marker segment.
+// readSegment reads a table or miscellaneous marker segment; like
+// libjpeg's read_markers it refuses markers it does not know.
 func (d *jpegDecoder) readSegment(m byte) error {
-	if m == 0x01 || (m >= mRST0 && m <= mRST7) {
+	switch {
+	case m == 0x01 || (m >= mRST0 && m <= mRST7):
 		return nil // no payload (TEM, stray RSTn)
+	case m == mSOI:
+		return fmt.Errorf("%w: a second SOI marker", errJPEGFormat)
+	case m != mDQT && m != mDHT && m != mDRI && m != mDNL && m != 0xfe && (m < mAPP0 || m > 0xef):
+		return fmt.Errorf("%w: unknown marker 0x%02x", errJPEGFormat, m)
 	}
 	p, err := d.segment()
 	if err != nil {
@@ -207,8 +219,6 @@ func (d *jpegDecoder) readSegment(m byte) error {
 			return fmt.Errorf("%w: DRI of length %d", errJPEGFormat, len(p))
 		}
 		d.restart = int(p[0])<<8 | int(p[1])
-	case mDNL:
-		return fmt.Errorf("%w: DNL marker", errJPEGUnsupported)
 	case mAPP0:
 		if len(p) >= 5 && string(p[:5]) == "JFIF\x00" {
 			d.jfif = true
@@ -435,7 +445,11 @@ func (d *jpegDecoder) decodeScans() error {
 		case m == mSOF0 || m == mSOF1 || m == mSOF2 || (m >= 0xc3 && m <= 0xcf && m != mDHT && m != 0xc8):
 			return fmt.Errorf("%w: a second frame header", errJPEGFormat)
 		default:
-			if err := d.readSegment(m); err != nil {
+			if err := d.readSegment(m); errors.Is(err, errTruncatedSegment) {
+				// The data ends inside a segment between scans: keep what
+				// the scans so far gave (libjpeg meets its fake EOI).
+				return nil
+			} else if err != nil {
 				return err
 			}
 		}

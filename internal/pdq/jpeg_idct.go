@@ -4,17 +4,20 @@ package pdq
 // that ImageMagick and so the PDQ reference use): the Loeffler-Ligtenberg-
 // Moschytz algorithm in scaled integer arithmetic, 13-bit constants, two
 // extra bits of precision between the column pass and the row pass, the
-// same rounding (add half, shift right) at the same points, the shortcuts
-// for all-zero AC terms (which give the same values), and the same range
-// limiting: the result is wrapped to 10 bits and looked up in libjpeg's
-// table, which clamps moderate overshoots and wraps absurd ones.
+// same rounding (add half, shift right) at the same points.
 //
-// The column pass works in 64 bits and stores 32-bit integers, as libjpeg
-// does on 64-bit Linux (JLONG is long, the workspace is int). libjpeg-
-// turbo's SIMD versions give the same values for every coefficient block
-// an encoder produces from 8-bit samples; they saturate in 16 bits where
-// the C code does not on absurd coefficients that only a crafted file has.
-
+// It computes what libjpeg-turbo's x86-64 SIMD code (jidctint-avx2.asm,
+// which the reference gets on any x86-64 machine) computes, including on
+// absurd coefficients that only damaged or crafted files have: the
+// dequantised coefficients and the sums in0+in4, in0-in4, in7+in3 and
+// in5+in1 wrap in 16 bits, the products are regrouped so that no other
+// sum does, the intermediate results saturate to 16 bits, and the output
+// saturates to 0..255. libjpeg-turbo's portable C code (and so the
+// reference on machines without these SIMD extensions) wraps the output
+// instead (a table indexed by the result's low 10 bits) and computes in
+// 32 and 64 bits; the two agree on every block an encoder produces from
+// 8-bit samples, that is whenever no intermediate value leaves those
+// ranges.
 const (
 	idctConstBits = 13
 	idctPass1Bits = 2
@@ -33,24 +36,48 @@ const (
 	fix3_072711026 = 25172
 )
 
-// idctRange is libjpeg's IDCT range-limit table (jdmaster.c
-// prepare_range_limit_table, seen from sample_range_limit + CENTERJSAMPLE)
-// indexed by the descaled result & 1023.
-var idctRange [1024]byte
+func sat16(v int32) int32 {
+	return min(max(v, -32768), 32767)
+}
 
-func init() {
-	for i := range idctRange {
-		switch {
-		case i < 128:
-			idctRange[i] = byte(i + 128)
-		case i < 512:
-			idctRange[i] = 255
-		case i < 896:
-			idctRange[i] = 0
-		default:
-			idctRange[i] = byte(i - 896)
-		}
-	}
+// out8 is the final stage: saturation to 16 bits, then to 8 bits
+// (-128..127), then the +128 shift.
+func out8(v int32) byte {
+	return byte(min(max(v, -128), 127) + 128)
+}
+
+// idct1 is one 1-D pass over the eight 16-bit inputs x (stride apart in
+// ws), descaling by n bits, with the AVX2 code's grouping of the products;
+// it stores the saturated results back.
+func idct1(x0, x1, x2, x3, x4, x5, x6, x7 int32, n uint) (o0, o1, o2, o3, o4, o5, o6, o7 int32) {
+	tmp3 := x2*(fix0_541196100+fix0_765366865) + x6*fix0_541196100
+	tmp2 := x2*fix0_541196100 + x6*(fix0_541196100-fix1_847759065)
+	tmp0 := int32(int16(x0+x4)) << idctConstBits
+	tmp1 := int32(int16(x0-x4)) << idctConstBits
+	tmp10 := tmp0 + tmp3
+	tmp13 := tmp0 - tmp3
+	tmp11 := tmp1 + tmp2
+	tmp12 := tmp1 - tmp2
+
+	z3 := int32(int16(x7 + x3))
+	z4 := int32(int16(x5 + x1))
+	z3p := z3*(fix1_175875602-fix1_961570560) + z4*fix1_175875602
+	z4p := z3*fix1_175875602 + z4*(fix1_175875602-fix0_390180644)
+	t0 := x7*(fix0_298631336-fix0_899976223) + x1*-fix0_899976223 + z3p
+	t1 := x5*(fix2_053119869-fix2_562915447) + x3*-fix2_562915447 + z4p
+	t3 := x7*-fix0_899976223 + x1*(fix1_501321110-fix0_899976223) + z4p
+	t2 := x5*-fix2_562915447 + x3*(fix3_072711026-fix2_562915447) + z3p
+
+	half := int32(1) << (n - 1)
+	o0 = sat16((tmp10 + t3 + half) >> n)
+	o7 = sat16((tmp10 - t3 + half) >> n)
+	o1 = sat16((tmp11 + t2 + half) >> n)
+	o6 = sat16((tmp11 - t2 + half) >> n)
+	o2 = sat16((tmp12 + t1 + half) >> n)
+	o5 = sat16((tmp12 - t1 + half) >> n)
+	o3 = sat16((tmp13 + t0 + half) >> n)
+	o4 = sat16((tmp13 - t0 + half) >> n)
+	return
 }
 
 // idct computes the rows of one 8x8 block selected by rows (bit r for row
@@ -58,64 +85,40 @@ func init() {
 // table, writing row r at out[r*stride:r*stride+8].
 func idct(coef *[64]int16, q *[64]int32, out []byte, stride int, rows uint8) {
 	var ws [64]int32
-
-	// Pass 1: columns.
-	for c := range 8 {
-		if coef[8+c] == 0 && coef[16+c] == 0 && coef[24+c] == 0 && coef[32+c] == 0 &&
-			coef[40+c] == 0 && coef[48+c] == 0 && coef[56+c] == 0 {
-			dc := int32((int(coef[c]) * int(q[c])) << idctPass1Bits)
-			ws[c], ws[8+c], ws[16+c], ws[24+c] = dc, dc, dc, dc
-			ws[32+c], ws[40+c], ws[48+c], ws[56+c] = dc, dc, dc, dc
-			continue
+	var in [64]int32
+	acRowsZero := true
+	for i := 8; i < 64; i++ {
+		if coef[i] != 0 {
+			acRowsZero = false
+			break
 		}
-		z2 := int(coef[16+c]) * int(q[16+c])
-		z3 := int(coef[48+c]) * int(q[48+c])
-		z1 := (z2 + z3) * fix0_541196100
-		tmp2 := z1 + z3*-fix1_847759065
-		tmp3 := z1 + z2*fix0_765366865
-		z2 = int(coef[c]) * int(q[c])
-		z3 = int(coef[32+c]) * int(q[32+c])
-		tmp0 := (z2 + z3) << idctConstBits
-		tmp1 := (z2 - z3) << idctConstBits
-		tmp10 := tmp0 + tmp3
-		tmp13 := tmp0 - tmp3
-		tmp11 := tmp1 + tmp2
-		tmp12 := tmp1 - tmp2
-
-		tmp3 = int(coef[8+c]) * int(q[8+c])
-		tmp2 = int(coef[24+c]) * int(q[24+c])
-		tmp1 = int(coef[40+c]) * int(q[40+c])
-		tmp0 = int(coef[56+c]) * int(q[56+c])
-		z4 := tmp1 + tmp3
-		z3 = tmp0 + tmp2
-		z2 = tmp1 + tmp2
-		z1 = tmp0 + tmp3
-		z5 := (z3 + z4) * fix1_175875602
-		tmp3 *= fix1_501321110
-		tmp2 *= fix3_072711026
-		tmp1 *= fix2_053119869
-		tmp0 *= fix0_298631336
-		z4 = z4*-fix0_390180644 + z5
-		z3 = z3*-fix1_961570560 + z5
-		z1 *= -fix0_899976223
-		z2 *= -fix2_562915447
-		tmp3 += z1 + z4
-		tmp2 += z2 + z3
-		tmp1 += z2 + z4
-		tmp0 += z1 + z3
-
-		const sh, half = idctConstBits - idctPass1Bits, 1 << (idctConstBits - idctPass1Bits - 1)
-		ws[c] = int32((tmp10 + tmp3 + half) >> sh)
-		ws[8+c] = int32((tmp11 + tmp2 + half) >> sh)
-		ws[16+c] = int32((tmp12 + tmp1 + half) >> sh)
-		ws[24+c] = int32((tmp13 + tmp0 + half) >> sh)
-		ws[32+c] = int32((tmp13 - tmp0 + half) >> sh)
-		ws[40+c] = int32((tmp12 - tmp1 + half) >> sh)
-		ws[48+c] = int32((tmp11 - tmp2 + half) >> sh)
-		ws[56+c] = int32((tmp10 - tmp3 + half) >> sh)
 	}
-
-	// Pass 2: rows.
+	if acRowsZero {
+		// The SIMD code's shortcut: 16-bit products and shift.
+		for c := range 8 {
+			v := int32(int16(int16(int32(coef[c])*q[c]) << idctPass1Bits))
+			for r := range 8 {
+				ws[r*8+c] = v
+			}
+		}
+	} else {
+		for i := range in {
+			in[i] = int32(int16(int32(coef[i]) * q[i]))
+		}
+		for c := range 8 {
+			if in[8+c] == 0 && in[16+c] == 0 && in[24+c] == 0 && in[32+c] == 0 &&
+				in[40+c] == 0 && in[48+c] == 0 && in[56+c] == 0 {
+				// What the full pass gives for this column.
+				v := sat16(in[c] << idctPass1Bits)
+				ws[c], ws[8+c], ws[16+c], ws[24+c] = v, v, v, v
+				ws[32+c], ws[40+c], ws[48+c], ws[56+c] = v, v, v, v
+				continue
+			}
+			ws[c], ws[8+c], ws[16+c], ws[24+c], ws[32+c], ws[40+c], ws[48+c], ws[56+c] = idct1(
+				in[c], in[8+c], in[16+c], in[24+c], in[32+c], in[40+c], in[48+c], in[56+c],
+				idctConstBits-idctPass1Bits)
+		}
+	}
 	for r := range 8 {
 		if rows&(1<<r) == 0 {
 			continue
@@ -123,52 +126,20 @@ func idct(coef *[64]int16, q *[64]int32, out []byte, stride int, rows uint8) {
 		w := (*[8]int32)(ws[r*8 : r*8+8])
 		o := out[r*stride : r*stride+8 : r*stride+8]
 		if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0 && w[6] == 0 && w[7] == 0 {
-			v := idctRange[((int(w[0])+(1<<(idctPass1Bits+2)))>>(idctPass1Bits+3))&1023]
+			v := out8((w[0] + 1<<(idctPass1Bits+2)) >> (idctPass1Bits + 3))
 			o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7] = v, v, v, v, v, v, v, v
 			continue
 		}
-		z2 := int(w[2])
-		z3 := int(w[6])
-		z1 := (z2 + z3) * fix0_541196100
-		tmp0 := (int(w[0]) + int(w[4])) << idctConstBits
-		tmp3 := z1 + z2*fix0_765366865
-		tmp1 := (int(w[0]) - int(w[4])) << idctConstBits
-		tmp2 := z1 + z3*-fix1_847759065
-		tmp10 := tmp0 + tmp3
-		tmp13 := tmp0 - tmp3
-		tmp11 := tmp1 + tmp2
-		tmp12 := tmp1 - tmp2
-
-		tmp3 = int(w[1])
-		tmp2 = int(w[3])
-		tmp1 = int(w[5])
-		tmp0 = int(w[7])
-		z4 := tmp1 + tmp3
-		z3 = tmp0 + tmp2
-		z2 = tmp1 + tmp2
-		z1 = tmp0 + tmp3
-		z5 := (z3 + z4) * fix1_175875602
-		tmp3 *= fix1_501321110
-		tmp2 *= fix3_072711026
-		tmp1 *= fix2_053119869
-		tmp0 *= fix0_298631336
-		z4 = z4*-fix0_390180644 + z5
-		z3 = z3*-fix1_961570560 + z5
-		z2 *= -fix2_562915447
-		z1 *= -fix0_899976223
-		tmp3 += z1 + z4
-		tmp2 += z2 + z3
-		tmp1 += z2 + z4
-		tmp0 += z1 + z3
-
-		const sh, half = idctConstBits + idctPass1Bits + 3, 1 << (idctConstBits + idctPass1Bits + 2)
-		o[0] = idctRange[((tmp10+tmp3+half)>>sh)&1023]
-		o[7] = idctRange[((tmp10-tmp3+half)>>sh)&1023]
-		o[1] = idctRange[((tmp11+tmp2+half)>>sh)&1023]
-		o[6] = idctRange[((tmp11-tmp2+half)>>sh)&1023]
-		o[2] = idctRange[((tmp12+tmp1+half)>>sh)&1023]
-		o[5] = idctRange[((tmp12-tmp1+half)>>sh)&1023]
-		o[3] = idctRange[((tmp13+tmp0+half)>>sh)&1023]
-		o[4] = idctRange[((tmp13-tmp0+half)>>sh)&1023]
+		o0, o1, o2, o3, o4, o5, o6, o7 := idct1(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7],
+			idctConstBits+idctPass1Bits+3)
+		o[0], o[1], o[2], o[3] = out8(o0), out8(o1), out8(o2), out8(o3)
+		o[4], o[5], o[6], o[7] = out8(o4), out8(o5), out8(o6), out8(o7)
 	}
+}
+
+// dcOnly is what idct gives for every sample of a block whose only
+// nonzero coefficient is the DC term dc, with quantiser q.
+func dcOnly(dc int16, q int32) byte {
+	w := int32(int16(int16(int32(dc)*q) << idctPass1Bits))
+	return out8((w + 1<<(idctPass1Bits+2)) >> (idctPass1Bits + 3))
 }

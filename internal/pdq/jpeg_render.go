@@ -32,6 +32,9 @@ type compPlane struct {
 	k, nk []int32
 	bias  []int32
 	line  []byte // upsampled values of the requested columns
+	// upH2V2Fancy: the sample columns used, and their column sums.
+	kmin, kmax int32
+	colsum     []int32
 }
 
 type jpegRenderer struct {
@@ -67,7 +70,7 @@ func (r *jpegRenderer) render(xs, ys []int, out []byte) {
 		p := &r.comps[i]
 		c := &d.comps[i]
 		*p = compPlane{c: c, q: &d.quant[c.tq], mode: upsampleMode(d, c), hf: d.hmax / c.h, vf: d.vmax / c.v,
-			rowOf: p.rowOf, buf: p.buf, k: p.k, nk: p.nk, bias: p.bias, line: p.line}
+			rowOf: p.rowOf, buf: p.buf, k: p.k, nk: p.nk, bias: p.bias, line: p.line, colsum: p.colsum}
 		r.prepare(p, xs, ys)
 	}
 	n := len(xs)
@@ -156,6 +159,8 @@ func (r *jpegRenderer) prepare(p *compPlane, xs, ys []int) {
 	if maxCol < 0 {
 		return
 	}
+	p.kmin, p.kmax = int32(minCol), int32(maxCol)
+	p.colsum = growInt32(p.colsum, maxCol-minCol+1)
 	bx0, bx1 := minCol/8, maxCol/8
 	for by := lo / 8; by*8 <= hi; by++ {
 		var mask uint8
@@ -171,9 +176,7 @@ func (r *jpegRenderer) prepare(p *compPlane, xs, ys []int) {
 		for bx := bx0; bx <= bx1; bx++ {
 			blk := (*[64]int16)(blocks[bx*64 : bx*64+64])
 			if c.acZero[by*c.bw+bx] {
-				// What idct computes for a block with only a DC term.
-				dc := int32((int(blk[0]) * int(p.q[0])) << idctPass1Bits)
-				v := idctRange[((int(dc)+(1<<(idctPass1Bits+2)))>>(idctPass1Bits+3))&1023]
+				v := dcOnly(blk[0], p.q[0])
 				for rr := range 8 {
 					if mask&(1<<rr) != 0 {
 						o := int(p.rowOf[by*8+rr-lo])*p.stride + bx*8
@@ -241,12 +244,15 @@ func (r *jpegRenderer) upsampleRow(p *compPlane, y, n int) {
 			line[i] = byte((3*int32(a[k[i]]) + int32(b[k[i]]) + bv) >> 2)
 		}
 	case upH2V2Fancy:
+		// Column sums of 3 x nearer row + farther row, once per column.
 		near, far := fancyRows(y, p.c.dh)
-		a, b := p.row(near), p.row(far)
+		a, b := p.row(near)[p.kmin:p.kmax+1], p.row(far)[p.kmin:p.kmax+1]
+		cs := p.colsum[:len(a)]
+		for i := range cs {
+			cs[i] = 3*int32(a[i]) + int32(b[i])
+		}
 		for i := range line {
-			this := 3*int32(a[k[i]]) + int32(b[k[i]])
-			other := 3*int32(a[nk[i]]) + int32(b[nk[i]])
-			line[i] = byte((3*this + other + bias[i]) >> 4)
+			line[i] = byte((3*cs[k[i]-p.kmin] + cs[nk[i]-p.kmin] + bias[i]) >> 4)
 		}
 	}
 }
