@@ -21,6 +21,7 @@ type Store interface {
 	HashSets
 	Artifacts
 	Reviews
+	Analysis
 	Auditing
 
 	// Meta returns a case-wide setting ("" when unset).
