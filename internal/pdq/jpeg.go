@@ -118,8 +118,12 @@ type jpegDecoder struct {
 	pad          uint // zero bits at the end of the buffer that are not data
 	marker       byte // marker the bit reader ran into (0: none yet)
 	insufficient bool // libjpeg's insufficient_data: out of data in this segment
-	eobrun       int
-	nextRestart  int // number of the next expected RSTn (0 to 7)
+	// warned is set where libjpeg would warn of damaged data (and go on):
+	// data ending early, invalid codes, garbage before a marker, restart
+	// markers out of order, scan parameters out of place.
+	warned      bool
+	eobrun      int
+	nextRestart int // number of the next expected RSTn (0 to 7)
 }
 
 // readHeader reads the markers up to the frame header and validates it.
@@ -161,6 +165,7 @@ func (d *jpegDecoder) nextMarker() (byte, error) {
 	for {
 		for d.pos < len(d.data) && d.data[d.pos] != 0xff {
 			d.pos++
+			d.warned = true
 		}
 		for d.pos < len(d.data) && d.data[d.pos] == 0xff {
 			d.pos++

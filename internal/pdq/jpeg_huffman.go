@@ -47,6 +47,10 @@ func (t *huffTable) build(counts [16]int, vals []byte, isDC bool) error {
 		} else {
 			t.valoff[l] = int32(p) - code
 			for range n {
+				if code >= 1<<l {
+					t.err = fmt.Errorf("%w: Huffman table over-subscribed", errJPEGFormat)
+					return nil
+				}
 				if l <= huffLUTBits {
 					// Every 9-bit string starting with this code.
 					shift := huffLUTBits - l
@@ -162,6 +166,7 @@ func (d *jpegDecoder) consume(n uint) {
 	if d.nbits < d.pad {
 		d.pad = d.nbits
 		d.insufficient = true
+		d.warned = true
 	}
 }
 
@@ -211,6 +216,7 @@ func (d *jpegDecoder) decodeHuffSlow(t *huffTable) byte {
 	}
 	d.consume(l)
 	if l > 16 {
+		d.warned = true
 		return 0
 	}
 	return t.vals[byte(code+t.valoff[l])]

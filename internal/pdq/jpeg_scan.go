@@ -64,6 +64,9 @@ func (d *jpegDecoder) readScan() error {
 	if d.scans == 1 {
 		d.stdTables()
 	}
+	if !d.progressive && (sc.ss != 0 || sc.se != 63 || sc.ah != 0 || sc.al != 0) {
+		d.warned = true // libjpeg: "Invalid SOS parameters for sequential JPEG"
+	}
 	if d.progressive {
 		dcBand := sc.ss == 0
 		bad := false
@@ -218,6 +221,7 @@ func (d *jpegDecoder) processRestart(sc *scanInfo) {
 	if d.marker == want {
 		d.skipMarker()
 	} else {
+		d.warned = true
 		d.resync()
 	}
 	d.nextRestart = (d.nextRestart + 1) & 7
@@ -381,6 +385,7 @@ func (d *jpegDecoder) blockSequential(c *jpegComponent, blk []int16) bool {
 	if nbits < d.pad {
 		d.pad = nbits
 		d.insufficient = true
+		d.warned = true
 	}
 	return k == 1
 }
@@ -443,6 +448,9 @@ func (d *jpegDecoder) blockACRefine(c *jpegComponent, blk []int16, sc *scanInfo)
 			var v int16
 			if s != 0 {
 				// s should be 1; libjpeg warns and goes on otherwise.
+				if s != 1 {
+					d.warned = true
+				}
 				if d.getBits(1) != 0 {
 					v = p1
 				} else {
