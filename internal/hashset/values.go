@@ -10,7 +10,21 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
+
+// hexLower maps each hexadecimal digit to its lower-case form and every
+// other byte to 0.
+var hexLower = func() (t [256]byte) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c)
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c)
+		t[c-'a'+'A'] = byte(c)
+	}
+	return t
+}()
 
 // normHex checks that s (already trimmed) is n hexadecimal digits of
 // either case and returns them in lower case. name labels the value in
@@ -19,30 +33,49 @@ func normHex(name, s string, n int) (string, error) {
 	if len(s) != n {
 		return "", fmt.Errorf("%s %q: not %d hexadecimal digits", name, clip(s), n)
 	}
-	lower := true
 	for i := 0; i < n; i++ {
 		c := s[i]
-		switch {
-		case '0' <= c && c <= '9', 'a' <= c && c <= 'f':
-		case 'A' <= c && c <= 'F':
-			lower = false
-		default:
+		l := hexLower[c]
+		if l == c {
+			continue
+		}
+		if l == 0 {
 			return "", fmt.Errorf("%s %q: not %d hexadecimal digits", name, clip(s), n)
 		}
-	}
-	if lower {
-		return s, nil
-	}
-	b := make([]byte, n)
-	for i := 0; i < n; i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'F' {
-			c += 'a' - 'A'
+		// Upper case from i on: convert the rest.
+		out := make([]byte, n)
+		copy(out, s[:i])
+		for ; i < n; i++ {
+			l := hexLower[s[i]]
+			if l == 0 {
+				return "", fmt.Errorf("%s %q: not %d hexadecimal digits", name, clip(s), n)
+			}
+			out[i] = l
 		}
-		b[i] = c
+		return bytesString(out), nil
 	}
-	return string(b), nil
+	return s, nil
 }
+
+// normHexBytes is normHex for bytes, with one allocation: the result.
+func normHexBytes(name string, b []byte, n int) (string, error) {
+	if len(b) != n {
+		return "", fmt.Errorf("%s %q: not %d hexadecimal digits", name, clip(string(b)), n)
+	}
+	out := make([]byte, n)
+	for i, c := range b {
+		l := hexLower[c]
+		if l == 0 {
+			return "", fmt.Errorf("%s %q: not %d hexadecimal digits", name, clip(string(b)), n)
+		}
+		out[i] = l
+	}
+	return bytesString(out), nil
+}
+
+// bytesString makes a string of b without a copy; b must not be changed
+// afterwards.
+func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // isHex reports whether s is all hexadecimal digits (and not empty).
 func isHex(s string) bool {
@@ -266,6 +299,9 @@ func parseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || strings.EqualFold(s, "null") {
 		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil { // the usual case, first
+		return inRange(s, t.UTC())
 	}
 	if m := netDate.FindStringSubmatch(s); m != nil {
 		ms, err := strconv.ParseInt(m[1], 10, 64)

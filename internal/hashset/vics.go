@@ -401,6 +401,16 @@ func (v *vicsReader) entry(m *vicsMedia) (Entry, error) {
 		return strings.TrimSpace(s)
 	}
 	hash := func(name string, raw json.RawMessage, n int) string {
+		if err != nil {
+			return ""
+		}
+		// Fast path: a plain quoted string, read without a copy.
+		if len(raw) == n+2 && raw[0] == '"' && raw[n+1] == '"' {
+			h, herr := normHexBytes(name, raw[1:n+1], n)
+			if herr == nil {
+				return h
+			}
+		}
 		s := field(name, raw)
 		if s == "" || err != nil {
 			return ""
