@@ -1,16 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,11 +17,9 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
-	"vigil/internal/audit"
 	"vigil/internal/caseio"
 	"vigil/internal/hashset"
 	"vigil/internal/network"
-	"vigil/internal/report"
 	"vigil/internal/store"
 	"vigil/internal/synth"
 )
@@ -66,6 +62,8 @@ is an ordinary case: every other command opens it with --case DIR/case.`,
 	f.StringVar(&o.scale, "scale", "small", "small, seed, or a number of files")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the generated operation (the same seed gives the same evidence)")
 	f.IntVar(&o.workers, "workers", 0, "files read at once during ingest (default: the number of cores)")
+	f.StringVar(&o.benchMD, "bench-md", "", "also write the stage times as a markdown fragment to this file (scripts/bench-demo.sh)")
+	f.MarkHidden("bench-md")
 	return cmd
 }
 
@@ -73,6 +71,7 @@ type demoOptions struct {
 	dir, scale string
 	seed       uint64
 	workers    int
+	benchMD    string
 }
 
 // demoSummary is what demo.json holds.
@@ -82,6 +81,8 @@ type demoSummary struct {
 	Dir        string            `json:"dir"`
 	Stages     []demoStage       `json:"stages"`
 	Seconds    float64           `json:"seconds"`
+	CPU        float64           `json:"cpu_seconds"`    // user and system time of the process, 0 where unknown
+	Load       [2]string         `json:"load_average"`   // 1-minute load average before and after, where known
 	PeakRSS    int64             `json:"peak_rss_bytes"` // of the demo process (VmHWM), 0 where unknown
 	Devices    int               `json:"devices"`
 	Files      int64             `json:"files"`
@@ -102,6 +103,7 @@ type demoSummary struct {
 type demoStage struct {
 	Name    string  `json:"name"`
 	Seconds float64 `json:"seconds"`
+	CPU     float64 `json:"cpu_seconds"`
 }
 
 type demoCountry struct {
@@ -123,7 +125,7 @@ func (a *app) demo(cmd *cobra.Command, o demoOptions) error {
 	if err := prepareDemoDir(dir, params); err != nil {
 		return err
 	}
-	started := time.Now()
+	started, cpu0 := time.Now(), cpuSeconds()
 	sum := demoSummary{Seed: o.seed, Scale: params.Scale, Dir: dir, Case: filepath.Join(dir, "case"),
 		Report: filepath.Join(dir, "report.html")}
 	out := a.stdout
@@ -132,13 +134,14 @@ func (a *app) demo(cmd *cobra.Command, o demoOptions) error {
 	stage := func(name, text string, fn func() error) error {
 		n++
 		fmt.Fprintf(out, "[%d/%d] %s\n", n, stages, text)
-		t := time.Now()
+		t, c := time.Now(), cpuSeconds()
 		if err := fn(); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		sum.Stages = append(sum.Stages, demoStage{name, time.Since(t).Seconds()})
+		sum.Stages = append(sum.Stages, demoStage{name, time.Since(t).Seconds(), cpuSeconds() - c})
 		return nil
 	}
+	sum.Load[0] = loadAverage()
 	fmt.Fprintf(out, "Vigil demo: a synthetic operation (seed %d, scale %s) in %s\n", o.seed, params.Scale, dir)
 	fmt.Fprintln(out, "Everything here is generated: abstract pictures, made-up hash lists, fictitious names, numbers and places.")
 
@@ -195,7 +198,18 @@ func (a *app) demo(cmd *cobra.Command, o demoOptions) error {
 		return a.withCase(ctx, false, func(c *caseio.Case) error {
 			for _, d := range truth.Devices {
 				dev := store.Device{Label: d.Label, Suspect: d.Suspect, Country: d.Country, Place: d.Place, SeizedAt: d.SeizedAt.UTC()}
-				if err := a.ingest(cmd, c, dev, []string{filepath.Join(dir, d.Source)}, o.workers); err != nil {
+				// As an investigator would: a phone holding chat exports
+				// is ingested with the name its owner has in them
+				// (--export-owner) and its clock's zone (--export-tz).
+				xo := exportOptions{}
+				if len(d.Exports) > 0 {
+					xo.owner, xo.tz = d.ExportOwner, "UTC"
+				}
+				exs, err := extractorsWith(xo)
+				if err != nil {
+					return err
+				}
+				if err := a.ingestWith(cmd, c, dev, []string{filepath.Join(dir, d.Source)}, o.workers, exs); err != nil {
 					return err
 				}
 			}
@@ -236,17 +250,18 @@ func (a *app) demo(cmd *cobra.Command, o demoOptions) error {
 		return err
 	}
 
-	var rep *report.Report
+	// The analysis as vigil network runs it (recorded in the audit chain),
+	// then the report as vigil report writes it (which analyses again,
+	// as the command does).
+	var net *network.Result
 	err = stage("network", "analyse the distribution network", func() error {
 		return a.withCase(ctx, false, func(c *caseio.Case) error {
-			pr := a.newProgress()
 			var err error
-			rep, err = report.Build(ctx, c, report.Options{Network: networkProgress(pr)})
-			pr.done()
+			net, err = a.analyze(ctx, c, &networkFlags{window: network.DefaultMergeWindow, bucket: "day"}, "demo")
 			if err != nil {
 				return err
 			}
-			s := rep.Network.Summary
+			s := net.Summary
 			fmt.Fprintf(out, "      %d accounts, %d groups (%d with known items), %d messages (%d with known items), %d distributors, %d seeders\n",
 				s.Accounts, s.Groups, s.DistributionGroups, s.Messages, s.KnownMessages, s.Distributors, s.Seeders)
 			return nil
@@ -257,9 +272,12 @@ func (a *app) demo(cmd *cobra.Command, o demoOptions) error {
 	}
 
 	err = stage("report", "write the report "+sum.Report, func() error {
-		return a.withCase(ctx, false, func(c *caseio.Case) error {
-			return writeDemoReport(ctx, c, rep, sum.Report)
-		})
+		rc := newReportCmd(a)
+		rc.SilenceUsage, rc.SilenceErrors = true, true
+		rc.SetArgs([]string{"--out", sum.Report, "--evidence-limit", "20"})
+		rc.SetOut(a.stdout)
+		rc.SetErr(a.stderr)
+		return rc.ExecuteContext(ctx)
 	})
 	if err != nil {
 		return err
@@ -267,19 +285,96 @@ func (a *app) demo(cmd *cobra.Command, o demoOptions) error {
 
 	// What a lead investigator wants to know, and the ground truth.
 	err = a.withCase(ctx, true, func(c *caseio.Case) error {
-		return demoFindings(ctx, c, rep, truth, &sum)
+		return demoFindings(ctx, c, net, truth, &sum)
 	})
 	if err != nil {
 		return err
 	}
-	sum.Seconds = time.Since(started).Seconds()
+	sum.Seconds, sum.CPU = time.Since(started).Seconds(), cpuSeconds()-cpu0
 	sum.PeakRSS = peakRSS()
+	sum.Load[1] = loadAverage()
 	printDemoSummary(out, truth, &sum)
 	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, demoSummaryFile), append(b, '\n'), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, demoSummaryFile), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	if o.benchMD != "" {
+		return os.WriteFile(o.benchMD, []byte(demoBenchMarkdown(&sum, truth)), 0o644)
+	}
+	return nil
+}
+
+// demoBenchMarkdown is the benchmark fragment scripts/bench-demo.sh keeps
+// (docs/bench/demo.md).
+func demoBenchMarkdown(sum *demoSummary, truth *synth.GroundTruth) string {
+	var b strings.Builder
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "## vigil demo at scale %s\n\n", sum.Scale)
+	fmt.Fprintf(&b, "`scripts/bench-demo.sh` (scale %s, seed %d) on %s, %s, %d cores, %s %s; the whole pipeline in one process: generate the operation, write its evidence, init, ingest every device, import the hash sets, match, analyse the network, write the report. Load average (1 min) %s before, %s after: the machine is shared, so CPU time is given beside wall time.\n\n",
+		sum.Scale, sum.Seed, time.Now().UTC().Format("2006-01-02"), host, runtime.NumCPU(), cpuModel(), runtime.Version(), orDash(sum.Load[0]), orDash(sum.Load[1]))
+	fmt.Fprintf(&b, "| stage | wall (s) | CPU (s) |\n|---|---:|---:|\n")
+	for _, s := range sum.Stages {
+		fmt.Fprintf(&b, "| %s | %.1f | %.1f |\n", s.Name, s.Seconds, s.CPU)
+	}
+	fmt.Fprintf(&b, "| **total** | **%.1f** | **%.1f** |\n\n", sum.Seconds, sum.CPU)
+	fmt.Fprintf(&b, "Peak memory (VmHWM of the process): **%s**. Targets: under 15 minutes (900 s) and under 2 GB.\n\n", humanize.IBytes(uint64(sum.PeakRSS)))
+	fmt.Fprintf(&b, "The operation: %d suspects arrested at %d places, %d devices, %s files (%s) ingested, %d groups, %d distributors planted in %d countries, %d known items (%d near-duplicates), %s messages.\n\n",
+		len(truth.Suspects), truth.Params.Places, sum.Devices, humanize.Comma(sum.Files), humanize.Bytes(uint64(sum.Bytes)),
+		truth.Totals.Groups, len(truth.Distributors), len(truth.Countries), truth.Totals.Items, truth.Totals.Variants, humanize.Comma(int64(truth.Totals.Messages)))
+	c := sum.Comparison
+	fmt.Fprintf(&b, "Against the ground truth: %d distributors found, %d planted, precision %.2f, recall %.2f; seeders %d of %d right.\n",
+		c.Found, c.Planted, c.Precision, c.Recall, c.SeedersCorrect, c.Seeded)
+	return b.String()
+}
+
+// cpuSeconds is the user and system time of the process so far (Linux),
+// 0 elsewhere.
+func cpuSeconds() float64 {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces): utime and
+	// stime are the 12th and 13th, in clock ticks (100 a second).
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	k, _ := strconv.ParseFloat(f[12], 64)
+	return (u + k) / 100
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
 }
 
 // prepareDemoDir makes dir ready: created when missing, refused when it
@@ -307,38 +402,9 @@ func prepareDemoDir(dir string, p synth.Params) error {
 	return os.WriteFile(filepath.Join(dir, demoMarker), []byte(marker), 0o644)
 }
 
-// writeDemoReport writes the HTML report and records it in the audit
-// chain, as vigil report does.
-func writeDemoReport(ctx context.Context, c *caseio.Case, rep *report.Report, path string) error {
-	tmp := path + ".partial"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	h := sha256.New()
-	w := bufio.NewWriter(io.MultiWriter(f, h))
-	err = report.WriteHTML(w, rep, report.Options{EvidenceLimit: 20})
-	if err == nil {
-		err = w.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	_, err = c.Store.Record(ctx, audit.Entry{Action: "report.write", Object: "report:" + filepath.Base(path),
-		Details: map[string]any{"file": path, "sha256": hex.EncodeToString(h.Sum(nil)), "format": "html", "network_digest": rep.NetworkDigest}})
-	return err
-}
-
 // demoFindings fills the summary from the case and compares the network
 // with the ground truth.
-func demoFindings(ctx context.Context, c *caseio.Case, rep *report.Report, truth *synth.GroundTruth, sum *demoSummary) error {
+func demoFindings(ctx context.Context, c *caseio.Case, net *network.Result, truth *synth.GroundTruth, sum *demoSummary) error {
 	devs, err := c.Store.Devices(ctx)
 	if err != nil {
 		return err
@@ -387,7 +453,6 @@ func demoFindings(ctx context.Context, c *caseio.Case, rep *report.Report, truth
 		sum.Alerts[name]++
 	}
 	sum.Known = len(known)
-	net := rep.Network
 	sum.Groups, sum.DistGroups, sum.Messages = net.Summary.Groups, net.Summary.DistributionGroups, net.Summary.Messages
 	planted := map[string]int{}
 	for _, d := range truth.Distributors {
@@ -497,6 +562,9 @@ func printDemoSummary(w io.Writer, truth *synth.GroundTruth, sum *demoSummary) {
 		st = append(st, fmt.Sprintf("%s %.1fs", s.Name, s.Seconds))
 	}
 	fmt.Fprintf(w, "\nTime %.1fs (%s)", sum.Seconds, strings.Join(st, ", "))
+	if sum.CPU > 0 {
+		fmt.Fprintf(w, ", CPU %.1fs", sum.CPU)
+	}
 	if sum.PeakRSS > 0 {
 		fmt.Fprintf(w, ", peak memory %s", humanize.IBytes(uint64(sum.PeakRSS)))
 	}
@@ -519,9 +587,4 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
-}
-
-// networkProgress shows the analysis's stages.
-func networkProgress(pr *progress) network.Options {
-	return network.Options{Progress: func(stage string) { pr.update("network", 0, 1, stage) }}
 }

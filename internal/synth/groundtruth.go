@@ -141,6 +141,9 @@ type DeviceTruth struct {
 	Groups   []string `json:"groups,omitempty"`
 	Messages int      `json:"messages,omitempty"`
 	Exports  []string `json:"exports,omitempty"` // chat exports kept on it
+	// ExportOwner is the name the phone's owner has in his own exports
+	// (what an investigator gives vigil ingest --export-owner).
+	ExportOwner string `json:"export_owner,omitempty"`
 }
 
 // CorruptTruth is a file made corrupt on purpose.

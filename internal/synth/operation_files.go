@@ -23,7 +23,7 @@ const (
 	fkThumb                     // a small JPEG
 	fkShot                      // a PNG screenshot
 	fkPDF                       // a small PDF
-	fkTruncated                 // a photo-like JPEG cut short (corrupt)
+	fkTruncated                 // a photo-like JPEG cut short inside its headers (corrupt)
 	fkBrokenZip                 // a zip whose directory is damaged (corrupt)
 	fkZip                       // a zip of Members
 )
@@ -93,9 +93,10 @@ func (o *Operation) makeDevices(ctx context.Context) error {
 		}
 	}
 	sort.SliceStable(o.Devices, func(i, j int) bool { return o.Devices[i].Label < o.Devices[j].Label })
-	// Exports: a group chat exported by some Android suspects (who saved
-	// no contact names: an export shows unsaved members by number).
-	if exportWriter != nil {
+	// Exports: a group chat exported (with its media) by some Android
+	// suspects, who saved no contact names: an export shows unsaved
+	// members by their numbers, which is what ties them to accounts.
+	{
 		n := 0
 		for _, d := range o.Devices {
 			if !strings.HasPrefix(d.Kind, "android") || n >= max(1, len(o.Suspects)/8) {
@@ -130,6 +131,14 @@ func (o *Operation) makeDevices(ctx context.Context) error {
 type exportSpec struct {
 	group, subject string
 	path           string // in the device's folder
+}
+
+// exportOwnerName is the name a phone's owner has in his own exports.
+func exportOwnerName(s *Scenario) string {
+	if s.Owner.PushName != "" {
+		return s.Owner.PushName
+	}
+	return "Me"
 }
 
 // makeFiles lays out every device's files: chat media under the names the
@@ -284,6 +293,7 @@ func (o *Operation) phoneFiles(d *Device, r *rand.Rand, budget int, placed []fil
 	sort.SliceStable(refs, func(i, j int) bool { return msg(refs[i]).Time.Before(msg(refs[j]).Time) })
 	counters := map[string]int{}
 	onDisk := map[string]bool{}
+	kept := map[string]bool{} // media paths whose file is on the phone
 	mentioned := map[string]*mediaObj{}
 	for _, x := range refs {
 		m := msg(x)
@@ -329,6 +339,48 @@ func (o *Operation) phoneFiles(d *Device, r *rand.Rand, budget int, placed []fil
 		}
 		d.files = append(d.files, fileSpec{Path: mediaRoot + rel, Kind: fkBytes, Data: mo.Data, MTime: m.Time.Add(time.Duration(r.IntN(90)) * time.Second)})
 		onDisk[mo.SHA256] = true
+		kept[rel] = true
+	}
+	// Chat exports kept on the phone (Download/), with the media the phone
+	// still had.
+	for i := range d.exports {
+		e := &d.exports[i]
+		ex, err := ExportChat(d.scenario, e.group, ExportOptions{Grammar: ExportAndroid, WithMedia: true, OwnerName: exportOwnerName(d.scenario)})
+		if err != nil {
+			return fmt.Errorf("synth: %s: export of %s: %w", d.Label, e.group, err)
+		}
+		media := map[string]*Media{}
+		for _, c := range d.scenario.Chats {
+			if c.JID == e.group {
+				for k := range c.Messages {
+					if m := c.Messages[k].Media; m != nil {
+						media[c.Messages[k].ID] = m
+					}
+				}
+			}
+		}
+		when := d.Suspect.SeizedAt.Add(-36 * time.Hour).Truncate(time.Second)
+		entries := []Entry{{Path: ex.TextName, Data: ex.Text, MTime: when}}
+		for _, a := range ex.Attachments {
+			m := media[a.MessageID]
+			if m == nil || !kept[m.Path] {
+				continue // gone from the phone, so not in the export
+			}
+			mo := o.mediaBySHA(m.SHA256)
+			entries = append(entries, Entry{Path: a.Name, Data: mo.Data, MTime: when})
+			onDisk[mo.SHA256] = true
+		}
+		z, err := ZipBytes(entries)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(ex.Name, ".txt")
+		if !strings.HasSuffix(name, ".zip") {
+			name += ".zip"
+		}
+		e.path = "sdcard/Download/" + name
+		d.files = append(d.files, fileSpec{Path: e.path, Kind: fkBytes, Data: z, MTime: when})
+		d.truth.ExportOwner = exportOwnerName(d.scenario)
 	}
 	for sha, mo := range mentioned {
 		switch {
@@ -345,10 +397,6 @@ func (o *Operation) phoneFiles(d *Device, r *rand.Rand, budget int, placed []fil
 	for _, f := range placed {
 		f.Path = map[bool]string{true: "private/var/mobile/Media/DCIM/101APPLE/", false: "sdcard/Pictures/Guardadas/"}[ios] + f.Path
 		d.files = append(d.files, f)
-	}
-	// Chat exports kept on the phone.
-	for i := range d.exports {
-		d.exports[i].path = "sdcard/Download/WhatsApp Chat with " + safeName(d.exports[i].subject) + ".zip"
 	}
 	// Background: caches, app data, thumbnails, photos, screenshots,
 	// downloads, music.
@@ -410,15 +458,6 @@ func (o *Operation) phoneFiles(d *Device, r *rand.Rand, budget int, placed []fil
 		d.files = append(d.files, f)
 	}
 	return nil
-}
-
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if strings.ContainsRune(`/\:*?"<>|`, r) {
-			return '_'
-		}
-		return r
-	}, s)
 }
 
 func (o *Operation) mediaBySHA(sha string) *mediaObj {

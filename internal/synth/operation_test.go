@@ -171,6 +171,16 @@ func TestOperationStructure(t *testing.T) {
 		corrupt += len(d.Corrupt)
 		deleted += len(d.Deleted)
 	}
+	exports := 0
+	for _, d := range g.Devices {
+		exports += len(d.Exports)
+		if len(d.Exports) > 0 && d.ExportOwner == "" {
+			t.Errorf("%s holds exports but no owner name for them", d.Label)
+		}
+	}
+	if exports == 0 {
+		t.Error("no phone holds a chat export")
+	}
 	if chatOnly == 0 || variants != g.Totals.Variants || known == 0 || corrupt == 0 || deleted == 0 {
 		t.Errorf("chat-only %d, variants %d of %d, known %d, corrupt %d, deleted %d", chatOnly, variants, g.Totals.Variants, known, corrupt, deleted)
 	}

@@ -393,7 +393,10 @@ func (w *writer) bytesOf(f *fileSpec) ([]byte, error) {
 		}
 		b := w.buf.Bytes()
 		if f.Kind == fkTruncated {
-			b = b[:len(b)*11/20]
+			// Cut inside the headers (a download that stopped early): a
+			// JPEG cut in its entropy-coded data still decodes, as libjpeg
+			// pads it, and is not what this file stands for.
+			b = b[:min(len(b)/2, 300)]
 		}
 		return b, nil
 	case fkZip, fkBrokenZip:
@@ -486,13 +489,6 @@ func (o *Operation) writeWhatsApp(ctx context.Context, d *Device, root string) e
 		}
 		paths = []string{out.Msgstore, out.WADB, out.Prefs}
 	}
-	for _, e := range d.exports {
-		p, err := o.writeExport(ctx, d, root, e)
-		if err != nil {
-			return fmt.Errorf("%s: export: %w", d.Label, err)
-		}
-		paths = append(paths, p)
-	}
 	for _, p := range paths {
 		if p == "" {
 			continue
@@ -503,14 +499,3 @@ func (o *Operation) writeWhatsApp(ctx context.Context, d *Device, root string) e
 	}
 	return nil
 }
-
-// writeExport writes a chat export kept on a phone.
-func (o *Operation) writeExport(ctx context.Context, d *Device, root string, e exportSpec) (string, error) {
-	if exportWriter == nil {
-		return "", fmt.Errorf("no export writer")
-	}
-	return exportWriter(ctx, d, root, e)
-}
-
-// exportWriter writes a chat export; nil until the export writers exist.
-var exportWriter func(ctx context.Context, d *Device, root string, e exportSpec) (string, error)
