@@ -41,82 +41,71 @@ func sat16(v int32) int32 {
 }
 
 // out8 is the final stage: saturation to 16 bits, then to 8 bits
-// (-128..127), then the +128 shift.
+// (-128..127, which makes the first redundant), then the +128 shift.
 func out8(v int32) byte {
 	return byte(min(max(v, -128), 127) + 128)
 }
 
-// idct1 is one 1-D pass over the eight 16-bit inputs x (stride apart in
-// ws), descaling by n bits, with the AVX2 code's grouping of the products;
-// it stores the saturated results back.
-func idct1(x0, x1, x2, x3, x4, x5, x6, x7 int32, n uint) (o0, o1, o2, o3, o4, o5, o6, o7 int32) {
-	tmp3 := x2*(fix0_541196100+fix0_765366865) + x6*fix0_541196100
-	tmp2 := x2*fix0_541196100 + x6*(fix0_541196100-fix1_847759065)
-	tmp0 := int32(int16(x0+x4)) << idctConstBits
-	tmp1 := int32(int16(x0-x4)) << idctConstBits
-	tmp10 := tmp0 + tmp3
-	tmp13 := tmp0 - tmp3
-	tmp11 := tmp1 + tmp2
-	tmp12 := tmp1 - tmp2
-
-	z3 := int32(int16(x7 + x3))
-	z4 := int32(int16(x5 + x1))
-	z3p := z3*(fix1_175875602-fix1_961570560) + z4*fix1_175875602
-	z4p := z3*fix1_175875602 + z4*(fix1_175875602-fix0_390180644)
-	t0 := x7*(fix0_298631336-fix0_899976223) + x1*-fix0_899976223 + z3p
-	t1 := x5*(fix2_053119869-fix2_562915447) + x3*-fix2_562915447 + z4p
-	t3 := x7*-fix0_899976223 + x1*(fix1_501321110-fix0_899976223) + z4p
-	t2 := x5*-fix2_562915447 + x3*(fix3_072711026-fix2_562915447) + z3p
-
-	half := int32(1) << (n - 1)
-	o0 = sat16((tmp10 + t3 + half) >> n)
-	o7 = sat16((tmp10 - t3 + half) >> n)
-	o1 = sat16((tmp11 + t2 + half) >> n)
-	o6 = sat16((tmp11 - t2 + half) >> n)
-	o2 = sat16((tmp12 + t1 + half) >> n)
-	o5 = sat16((tmp12 - t1 + half) >> n)
-	o3 = sat16((tmp13 + t0 + half) >> n)
-	o4 = sat16((tmp13 - t0 + half) >> n)
-	return
-}
-
 // idct computes the rows of one 8x8 block selected by rows (bit r for row
 // r; 0xff for all) from its coefficients (natural order) and quantisation
-// table, writing row r at out[r*stride:r*stride+8].
+// table, writing row r at out[r*stride:r*stride+8]: a 1-D pass over each
+// column, then over each selected row (the same code twice, for speed).
 func idct(coef *[64]int16, q *[64]int32, out []byte, stride int, rows uint8) {
 	var ws [64]int32
-	var in [64]int32
-	acRowsZero := true
-	for i := 8; i < 64; i++ {
-		if coef[i] != 0 {
-			acRowsZero = false
-			break
+	full := false // some column has AC terms
+	for c := range 8 {
+		if coef[8+c] == 0 && coef[16+c] == 0 && coef[24+c] == 0 && coef[32+c] == 0 &&
+			coef[40+c] == 0 && coef[48+c] == 0 && coef[56+c] == 0 {
+			// What the full pass gives for this column.
+			v := sat16(int32(int16(int32(coef[c])*q[c])) << idctPass1Bits)
+			ws[c], ws[8+c], ws[16+c], ws[24+c] = v, v, v, v
+			ws[32+c], ws[40+c], ws[48+c], ws[56+c] = v, v, v, v
+			continue
 		}
+		full = true
+		x0 := int32(int16(int32(coef[c]) * q[c]))
+		x1 := int32(int16(int32(coef[8+c]) * q[8+c]))
+		x2 := int32(int16(int32(coef[16+c]) * q[16+c]))
+		x3 := int32(int16(int32(coef[24+c]) * q[24+c]))
+		x4 := int32(int16(int32(coef[32+c]) * q[32+c]))
+		x5 := int32(int16(int32(coef[40+c]) * q[40+c]))
+		x6 := int32(int16(int32(coef[48+c]) * q[48+c]))
+		x7 := int32(int16(int32(coef[56+c]) * q[56+c]))
+
+		tmp3 := x2*(fix0_541196100+fix0_765366865) + x6*fix0_541196100
+		tmp2 := x2*fix0_541196100 + x6*(fix0_541196100-fix1_847759065)
+		tmp0 := int32(int16(x0+x4)) << idctConstBits
+		tmp1 := int32(int16(x0-x4)) << idctConstBits
+		tmp10 := tmp0 + tmp3
+		tmp13 := tmp0 - tmp3
+		tmp11 := tmp1 + tmp2
+		tmp12 := tmp1 - tmp2
+		z3 := int32(int16(x7 + x3))
+		z4 := int32(int16(x5 + x1))
+		z3p := z3*(fix1_175875602-fix1_961570560) + z4*fix1_175875602
+		z4p := z3*fix1_175875602 + z4*(fix1_175875602-fix0_390180644)
+		t0 := x7*(fix0_298631336-fix0_899976223) + x1*-fix0_899976223 + z3p
+		t1 := x5*(fix2_053119869-fix2_562915447) + x3*-fix2_562915447 + z4p
+		t3 := x7*-fix0_899976223 + x1*(fix1_501321110-fix0_899976223) + z4p
+		t2 := x5*-fix2_562915447 + x3*(fix3_072711026-fix2_562915447) + z3p
+
+		const n, half = idctConstBits - idctPass1Bits, 1 << (idctConstBits - idctPass1Bits - 1)
+		ws[c] = sat16((tmp10 + t3 + half) >> n)
+		ws[56+c] = sat16((tmp10 - t3 + half) >> n)
+		ws[8+c] = sat16((tmp11 + t2 + half) >> n)
+		ws[48+c] = sat16((tmp11 - t2 + half) >> n)
+		ws[16+c] = sat16((tmp12 + t1 + half) >> n)
+		ws[40+c] = sat16((tmp12 - t1 + half) >> n)
+		ws[24+c] = sat16((tmp13 + t0 + half) >> n)
+		ws[32+c] = sat16((tmp13 - t0 + half) >> n)
 	}
-	if acRowsZero {
-		// The SIMD code's shortcut: 16-bit products and shift.
+	if !full {
+		// Only the first row of coefficients: the SIMD code's shortcut,
+		// with 16-bit products and shift.
 		for c := range 8 {
 			v := int32(int16(int16(int32(coef[c])*q[c]) << idctPass1Bits))
-			for r := range 8 {
-				ws[r*8+c] = v
-			}
-		}
-	} else {
-		for i := range in {
-			in[i] = int32(int16(int32(coef[i]) * q[i]))
-		}
-		for c := range 8 {
-			if in[8+c] == 0 && in[16+c] == 0 && in[24+c] == 0 && in[32+c] == 0 &&
-				in[40+c] == 0 && in[48+c] == 0 && in[56+c] == 0 {
-				// What the full pass gives for this column.
-				v := sat16(in[c] << idctPass1Bits)
-				ws[c], ws[8+c], ws[16+c], ws[24+c] = v, v, v, v
-				ws[32+c], ws[40+c], ws[48+c], ws[56+c] = v, v, v, v
-				continue
-			}
-			ws[c], ws[8+c], ws[16+c], ws[24+c], ws[32+c], ws[40+c], ws[48+c], ws[56+c] = idct1(
-				in[c], in[8+c], in[16+c], in[24+c], in[32+c], in[40+c], in[48+c], in[56+c],
-				idctConstBits-idctPass1Bits)
+			ws[c], ws[8+c], ws[16+c], ws[24+c] = v, v, v, v
+			ws[32+c], ws[40+c], ws[48+c], ws[56+c] = v, v, v, v
 		}
 	}
 	for r := range 8 {
@@ -124,16 +113,39 @@ func idct(coef *[64]int16, q *[64]int32, out []byte, stride int, rows uint8) {
 			continue
 		}
 		w := (*[8]int32)(ws[r*8 : r*8+8])
-		o := out[r*stride : r*stride+8 : r*stride+8]
+		o := (*[8]byte)(out[r*stride : r*stride+8])
 		if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0 && w[6] == 0 && w[7] == 0 {
 			v := out8((w[0] + 1<<(idctPass1Bits+2)) >> (idctPass1Bits + 3))
 			o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7] = v, v, v, v, v, v, v, v
 			continue
 		}
-		o0, o1, o2, o3, o4, o5, o6, o7 := idct1(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7],
-			idctConstBits+idctPass1Bits+3)
-		o[0], o[1], o[2], o[3] = out8(o0), out8(o1), out8(o2), out8(o3)
-		o[4], o[5], o[6], o[7] = out8(o4), out8(o5), out8(o6), out8(o7)
+		x0, x1, x2, x3, x4, x5, x6, x7 := w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]
+		tmp3 := x2*(fix0_541196100+fix0_765366865) + x6*fix0_541196100
+		tmp2 := x2*fix0_541196100 + x6*(fix0_541196100-fix1_847759065)
+		tmp0 := int32(int16(x0+x4)) << idctConstBits
+		tmp1 := int32(int16(x0-x4)) << idctConstBits
+		tmp10 := tmp0 + tmp3
+		tmp13 := tmp0 - tmp3
+		tmp11 := tmp1 + tmp2
+		tmp12 := tmp1 - tmp2
+		z3 := int32(int16(x7 + x3))
+		z4 := int32(int16(x5 + x1))
+		z3p := z3*(fix1_175875602-fix1_961570560) + z4*fix1_175875602
+		z4p := z3*fix1_175875602 + z4*(fix1_175875602-fix0_390180644)
+		t0 := x7*(fix0_298631336-fix0_899976223) + x1*-fix0_899976223 + z3p
+		t1 := x5*(fix2_053119869-fix2_562915447) + x3*-fix2_562915447 + z4p
+		t3 := x7*-fix0_899976223 + x1*(fix1_501321110-fix0_899976223) + z4p
+		t2 := x5*-fix2_562915447 + x3*(fix3_072711026-fix2_562915447) + z3p
+
+		const n, half = idctConstBits + idctPass1Bits + 3, 1 << (idctConstBits + idctPass1Bits + 2)
+		o[0] = out8((tmp10 + t3 + half) >> n)
+		o[7] = out8((tmp10 - t3 + half) >> n)
+		o[1] = out8((tmp11 + t2 + half) >> n)
+		o[6] = out8((tmp11 - t2 + half) >> n)
+		o[2] = out8((tmp12 + t1 + half) >> n)
+		o[5] = out8((tmp12 - t1 + half) >> n)
+		o[3] = out8((tmp13 + t0 + half) >> n)
+		o[4] = out8((tmp13 - t0 + half) >> n)
 	}
 }
 
