@@ -325,3 +325,48 @@ func TestJPEGDamagedPixels(t *testing.T) {
 	}
 	t.Logf("%d damaged files compared", n)
 }
+
+// The grey test of a resized YCbCr JPEG (every pixel R=G=B, not only the
+// sampled ones) agrees with HashImage's test over the whole decoded image,
+// for a grey picture stored in colour and for one with a single coloured
+// pixel where the resize does not sample (its chroma block colours sampled
+// pixels too: the strip-by-strip pass of allGrey is reached only by files
+// whose chroma coefficients are nonzero yet every sampled pixel grey,
+// which no encoder makes of a real picture).
+func TestJPEGGreyDetection(t *testing.T) {
+	needTool(t, "cjpeg")
+	g := greyOf(photoLike(600, 520, 9))
+	rgba := image.NewRGBA(g.Rect)
+	for i, v := range g.Pix {
+		copy(rgba.Pix[4*i:], []byte{v, v, v, 255})
+	}
+	for _, tc := range []struct {
+		name    string
+		colour  bool
+		options []string
+	}{
+		{"grey in YCbCr", false, []string{"-quality", "95", "-sample", "1x1"}},
+		{"one coloured pixel", true, []string{"-quality", "100", "-sample", "1x1"}},
+		{"one coloured pixel 4:2:0", true, []string{"-quality", "100"}},
+	} {
+		img := image.NewRGBA(rgba.Rect)
+		copy(img.Pix, rgba.Pix)
+		if tc.colour {
+			// Column 6 and row 64 are not sampled by the 600x520 resize.
+			copy(img.Pix[64*img.Stride+6*4:], []byte{255, 0, 0, 255})
+		}
+		data := cjpeg(t, img, tc.options...)
+		got, err := HashBytes(context.Background(), data, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, _, err := Decode(context.Background(), bytes.NewReader(data), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, q := HashImage(dec)
+		if h != got.Hash || q != got.Quality {
+			t.Errorf("%s: HashBytes %s,%d; HashImage of the decoded image %s,%d", tc.name, got.Hash, got.Quality, h, q)
+		}
+	}
+}
