@@ -200,8 +200,23 @@ func TestGraphFormats(t *testing.T) {
 // attributes with the graph.
 func networkxCheck(t *testing.T, files map[string][]byte, g *network.Graph) {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
+	// The python3 on PATH may be one without Debian's packages (pyenv);
+	// Debian's python3-networkx lives beside /usr/bin/python3.
+	py := ""
+	for _, cand := range []string{"python3", "/usr/bin/python3"} {
+		p, err := exec.LookPath(cand)
+		if err != nil {
+			continue
+		}
+		if exec.Command(p, "-c", "import networkx").Run() == nil {
+			py = p
+			break
+		}
+		if py == "" {
+			py = p
+		}
+	}
+	if py == "" {
 		t.Log("python3 not found: networkx check skipped")
 		return
 	}
