@@ -29,6 +29,9 @@ func readEXIF(data []byte) (e *store.EXIF, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("exif: %w", err)
 	}
+	if err := checkTIFF(raw); err != nil {
+		return nil, err
+	}
 	tags, _, err := exif.GetFlatExifData(raw, nil)
 	if err != nil && len(tags) == 0 {
 		return nil, fmt.Errorf("exif: %w", err)

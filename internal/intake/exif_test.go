@@ -96,3 +96,21 @@ func TestReadEXIFRefusesGarbageWithoutPanic(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadEXIF feeds arbitrary bytes (seeded with a JPEG carrying a full
+// EXIF block) to the EXIF reader: it must never panic, and coordinates it
+// returns must be in range.
+func FuzzReadEXIF(f *testing.F) {
+	jpg := []byte{0xFF, 0xD8, 0xFF, 0xD9}
+	f.Add(insertEXIF(f, jpg))
+	f.Add([]byte("Exif\x00\x00II*\x00\x08\x00\x00\x00\x01\x00\x0f\x01\x02\x00\x04\x00\x00\x00abc\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := readEXIF(data)
+		if err != nil || e == nil {
+			return
+		}
+		if e.Lat != nil && (*e.Lat < -90 || *e.Lat > 90) || e.Lon != nil && (*e.Lon < -180 || *e.Lon > 180) {
+			t.Fatalf("coordinates out of range: %v %v", *e.Lat, *e.Lon)
+		}
+	})
+}
