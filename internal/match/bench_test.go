@@ -383,3 +383,45 @@ func BenchmarkCache(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPDQSpeedup measures the index and brute force interleaved, so
+// that both see the same load on a shared machine: one op is 10 queries
+// through the index and 1 by brute force. Reported: queries/s of each
+// (wall clock, and thread CPU time as cpu-q/s) and the speedup.
+func BenchmarkPDQSpeedup(b *testing.B) {
+	for _, dist := range []string{"uniform", "clustered", "skewed"} {
+		for _, n := range benchSizes() {
+			b.Run(fmt.Sprintf("%s/%s", dist, sizeName(n)), func(b *testing.B) {
+				f := getPDQ(b, dist, n)
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				var wIdx, wBrute, cIdx, cBrute time.Duration
+				nq := len(f.queries)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					w0, c0 := time.Now(), threadCPU()
+					for j := 0; j < 10; j++ {
+						f.x.Query(f.queries[(i*10+j)%nq], PDQMatchDistance)
+					}
+					w1, c1 := time.Now(), threadCPU()
+					f.x.BruteForce(f.queries[(i*7)%nq], PDQMatchDistance)
+					w2, c2 := time.Now(), threadCPU()
+					wIdx += w1.Sub(w0)
+					wBrute += w2.Sub(w1)
+					cIdx += c1 - c0
+					cBrute += c2 - c1
+				}
+				qi, qb := float64(10*b.N)/wIdx.Seconds(), float64(b.N)/wBrute.Seconds()
+				b.ReportMetric(qi, "index-q/s")
+				b.ReportMetric(qb, "brute-q/s")
+				b.ReportMetric(qi/qb, "speedup")
+				if cIdx > 0 && cBrute > 0 {
+					ci, cb := float64(10*b.N)/cIdx.Seconds(), float64(b.N)/cBrute.Seconds()
+					b.ReportMetric(ci, "index-cpu-q/s")
+					b.ReportMetric(cb, "brute-cpu-q/s")
+					b.ReportMetric(ci/cb, "cpu-speedup")
+				}
+			})
+		}
+	}
+}

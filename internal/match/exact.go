@@ -275,9 +275,10 @@ func (t *table) lookup(sum []byte) []uint32 {
 	b := t.bucket(sum)
 	lo, end := int(t.start[b]), int(t.start[b+1])
 	hi := end
+	q := binary.BigEndian.Uint64(sum)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		if bytes.Compare(t.key(mid), sum) < 0 {
+		if compareKey(t.key(mid), sum, q) < 0 {
 			lo = mid + 1
 		} else {
 			hi = mid
@@ -330,16 +331,38 @@ func (t *table) sort() {
 	t.start = start
 }
 
+// compareKey compares a digest with sum, whose first 8 bytes are q (big
+// endian): random digests nearly always differ there.
+func compareKey(a, sum []byte, q uint64) int {
+	if k := binary.BigEndian.Uint64(a); k != q {
+		if k < q {
+			return -1
+		}
+		return 1
+	}
+	return bytes.Compare(a[8:], sum[8:])
+}
+
 func (t *table) swap(i, j int, tmp []byte) {
 	a, b := t.key(i), t.key(j)
-	copy(tmp, a)
-	copy(a, b)
-	copy(b, tmp)
+	switch t.size { // fixed-size moves, no memmove calls
+	case 16:
+		*(*[16]byte)(a), *(*[16]byte)(b) = *(*[16]byte)(b), *(*[16]byte)(a)
+	case 20:
+		*(*[20]byte)(a), *(*[20]byte)(b) = *(*[20]byte)(b), *(*[20]byte)(a)
+	case 32:
+		*(*[32]byte)(a), *(*[32]byte)(b) = *(*[32]byte)(b), *(*[32]byte)(a)
+	default:
+		copy(tmp, a)
+		copy(a, b)
+		copy(b, tmp)
+	}
 	t.ids[i], t.ids[j] = t.ids[j], t.ids[i]
 }
 
 func (t *table) less(i, j int) bool {
-	if c := bytes.Compare(t.key(i), t.key(j)); c != 0 {
+	b := t.key(j)
+	if c := compareKey(t.key(i), b, binary.BigEndian.Uint64(b)); c != 0 {
 		return c < 0
 	}
 	return t.ids[i] < t.ids[j]
