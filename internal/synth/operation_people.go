@@ -77,35 +77,45 @@ func planOf(code string) *countryPlan {
 	return nil
 }
 
-// allocate splits total over weights by the largest remainder, giving
-// every weight at least one when total allows.
+// allocate splits total over weights by the largest remainder; when total
+// allows, a weight whose share rounds to nothing gets one, taken from the
+// largest share.
 func allocate(total int, weights []int) []int {
 	out := make([]int, len(weights))
 	if total <= 0 {
 		return out
 	}
-	floor := 0
-	if total >= len(weights) {
-		floor = 1
-	}
 	sum := 0
 	for _, w := range weights {
 		sum += w
 	}
-	rest := total - floor*len(weights)
 	type rem struct{ i, r int }
 	var rems []rem
 	given := 0
 	for i, w := range weights {
-		n := rest * w / sum
-		out[i] = floor + n
-		given += floor + n
-		rems = append(rems, rem{i, rest * w % sum})
+		out[i] = total * w / sum
+		given += out[i]
+		rems = append(rems, rem{i, total * w % sum})
 	}
 	sort.SliceStable(rems, func(a, b int) bool { return rems[a].r > rems[b].r })
 	for k := 0; given < total; k = (k + 1) % len(rems) {
 		out[rems[k].i]++
 		given++
+	}
+	if total >= len(weights) {
+		for i := range out {
+			if out[i] > 0 || weights[i] == 0 {
+				continue
+			}
+			big := 0
+			for j := range out {
+				if out[j] > out[big] {
+					big = j
+				}
+			}
+			out[big]--
+			out[i]++
+		}
 	}
 	return out
 }

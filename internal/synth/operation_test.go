@@ -289,3 +289,27 @@ func treeDigest(t *testing.T, dir string) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+func TestAllocate(t *testing.T) {
+	var w []int
+	for _, c := range countryPlans {
+		w = append(w, c.Distributors)
+	}
+	// The seed operation's table comes back as it is.
+	if got := allocate(103, w); fmt.Sprint(got) != fmt.Sprint(w) {
+		t.Errorf("allocate(103) = %v, want the table %v", got, w)
+	}
+	for total := 0; total < 500; total += 7 {
+		got := allocate(total, w)
+		sum := 0
+		for i, n := range got {
+			sum += n
+			if total >= len(w) && n == 0 {
+				t.Errorf("allocate(%d): country %d gets none: %v", total, i, got)
+			}
+		}
+		if sum != total {
+			t.Errorf("allocate(%d) sums to %d: %v", total, sum, got)
+		}
+	}
+}

@@ -386,7 +386,7 @@ func (w *writer) bytesOf(f *fileSpec) ([]byte, error) {
 		if f.Kind == fkShot {
 			err = EncodePNG(&w.buf, m)
 		} else {
-			err = EncodeJPEG(&w.buf, m, 82)
+			err = EncodeJPEG(&w.buf, m, 78)
 		}
 		if err != nil {
 			return nil, err
