@@ -100,7 +100,7 @@ func (s *Store) tuneForArtifacts(ctx context.Context) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range []string{"PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -131072"} {
+	for _, p := range []string{"PRAGMA temp_store = MEMORY", "PRAGMA cache_size = " + artifactCacheSize} {
 		_, _ = s.w.ExecContext(ctx, p) // a failure only costs speed
 	}
 }
@@ -1242,3 +1242,9 @@ func (w *batchWriter) link(l *store.Link) error {
 	w.line("l", l.Kind, l.Code, l.ChatJID, l.GroupJID, ref)
 	return nil
 }
+
+// artifactCacheSize is the writing connection's page cache during
+// extractions, in KiB (negative, as PRAGMA cache_size takes it): the
+// indexes of a million messages fit in it, so inserting does not read
+// pages back from disk.
+const artifactCacheSize = "-262144"

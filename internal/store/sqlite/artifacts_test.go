@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -737,7 +739,8 @@ func TestArtifactOwnerPlaceholder(t *testing.T) {
 }
 
 // BenchmarkWriteArtifactMessages writes batches of 10,000 messages (one in
-// five with a media hash) from 1,000 senders in 100 chats.
+// five with a media hash) from 1,000 senders in 100 chats
+// (VIGIL_BENCH_BATCH and VIGIL_BENCH_CHATS change these).
 func BenchmarkWriteArtifactMessages(b *testing.B) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(b.TempDir(), "case.db"), Options{})
@@ -750,14 +753,20 @@ func BenchmarkWriteArtifactMessages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const batch = 10000
+	batch, chats := 10000, 100
+	if n, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_BATCH")); err == nil {
+		batch = n
+	}
+	if n, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_CHATS")); err == nil {
+		chats = n
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		var bt store.ArtifactBatch
 		for k := 0; k < batch; k++ {
 			n := i*batch + k
-			m := store.Message{RowRef: fmt.Sprintf("message:%d", n), ChatJID: fmt.Sprintf("120363%012d@g.us", n%100),
+			m := store.Message{RowRef: fmt.Sprintf("message:%d", n), ChatJID: fmt.Sprintf("120363%012d@g.us", n%chats),
 				SenderJID: fmt.Sprintf("34600%06d@s.whatsapp.net", n%1000), Time: t0.Add(time.Duration(n) * time.Second),
 				Type: "text", Text: fmt.Sprintf("message %d", n), KeyID: fmt.Sprintf("K%d", n), MediaSize: -1}
 			if n%5 == 0 {

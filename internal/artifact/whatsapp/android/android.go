@@ -21,8 +21,14 @@ import (
 )
 
 // DefaultBatchSize is how many rows (messages, events, links) are written
-// per transaction.
-const DefaultBatchSize = 10000
+// per transaction. Each commit rewrites every index page its rows touched
+// (in WAL frames), and messages spread over many chats touch most pages of
+// the message indexes: a million messages in 10,000 chats spend a third
+// of their storing time committing in batches of 10,000, an eighth in
+// batches of 50,000. An interrupted extraction restarts from the start of
+// the file whatever the batch size (BeginArtifact), so larger batches
+// cost only memory (some 20 MB).
+const DefaultBatchSize = 50000
 
 // underWhatsApp reports whether a path lies in one of WhatsApp's folders.
 func underWhatsApp(p string) bool {

@@ -58,6 +58,10 @@ func BenchmarkExtractMsgstore(b *testing.B) {
 		}
 		messages, chats = n, max(n/100, 10)
 	}
+	batch := 0
+	if v := os.Getenv("VIGIL_BENCH_BATCH"); v != "" {
+		batch, _ = strconv.Atoi(v)
+	}
 	src := benchMsgstore(b, chats, messages)
 	ctx := context.Background()
 	b.ResetTimer()
@@ -80,7 +84,7 @@ func BenchmarkExtractMsgstore(b *testing.B) {
 		var warnings []string
 		in := &artifact.Input{Device: d, Artifact: a, Path: "msgstore.db", Local: src, Store: s,
 			Warn: func(f string, args ...any) { warnings = append(warnings, fmt.Sprintf(f, args...)) }}
-		if err := (&Msgstore{}).Extract(ctx, in); err != nil {
+		if err := (&Msgstore{BatchSize: batch}).Extract(ctx, in); err != nil {
 			b.Fatal(err)
 		}
 		if err := s.FinishArtifact(ctx, a.ID, "complete", nil, warnings); err != nil {
