@@ -256,20 +256,21 @@ func (s *Store) ArtifactRecords(ctx context.Context, label string) ([]store.Arti
 
 // batchWriter writes one ArtifactBatch inside one transaction.
 type batchWriter struct {
-	s        *Store
-	ctx      context.Context
-	tx       *sql.Tx
-	rec      recorder
-	artifact int64
-	device   int64
-	cache    *artifactCache // committed entries
-	pending  *artifactCache // entries learnt in this transaction
-	merged   bool
-	stmts    map[string]*sql.Stmt
-	hash     hash.Hash // digest of the batch's rows, for its audit record
-	msgArgs  []any     // queued message rows
-	msgRefs  []string
-	added    int64 // messages inserted (not already there)
+	s          *Store
+	ctx        context.Context
+	tx         *sql.Tx
+	rec        recorder
+	artifact   int64
+	device     int64
+	cache      *artifactCache // committed entries
+	pending    *artifactCache // entries learnt in this transaction
+	merged     bool
+	stmts      map[string]*sql.Stmt
+	hash       hash.Hash // digest of the batch's rows, for its audit record
+	msgArgs    []any     // queued message rows
+	memberArgs []any     // queued memberships
+	msgRefs    []string
+	added      int64 // messages inserted (not already there)
 }
 
 func (w *batchWriter) stmt(q string) (*sql.Stmt, error) {
@@ -372,6 +373,9 @@ func (w *batchWriter) write(b store.ArtifactBatch) error {
 		if err := w.member(m); err != nil {
 			return err
 		}
+	}
+	if err := w.flushMembers(); err != nil {
+		return err
 	}
 	for i := range b.Messages {
 		if err := w.message(&b.Messages[i]); err != nil {
@@ -967,26 +971,57 @@ func (w *batchWriter) member(m store.Member) error {
 	default:
 		return fmt.Errorf("member %s of %s: role %q: use member, admin or creator", m.AccountJID, m.ChatJID, m.Role)
 	}
-	st, err := w.stmt(`INSERT INTO member (chat_id, account_id, device_id, role, role_raw, current, first_seen, last_seen, pending)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-		ON CONFLICT (chat_id, account_id, device_id) DO UPDATE SET
-			role = CASE WHEN ` + fmt.Sprintf(roleRankSQL, "excluded.role") + ` > ` + fmt.Sprintf(roleRankSQL, "member.role") + ` THEN excluded.role ELSE member.role END,
-			role_raw = coalesce(excluded.role_raw, member.role_raw),
-			current = max(member.current, excluded.current),
-			pending = CASE WHEN excluded.current AND NOT member.current THEN excluded.pending ELSE member.pending AND excluded.pending END,
-			first_seen = CASE WHEN member.first_seen IS NULL OR excluded.first_seen < member.first_seen THEN coalesce(excluded.first_seen, member.first_seen) ELSE member.first_seen END,
-			last_seen = CASE WHEN member.last_seen IS NULL OR excluded.last_seen > member.last_seen THEN coalesce(excluded.last_seen, member.last_seen) ELSE member.last_seen END`)
-	if err != nil {
-		return err
-	}
 	var raw any
 	if m.RoleRaw != nil {
 		raw = *m.RoleRaw
 	}
-	if _, err := st.ExecContext(w.ctx, chat, acc, w.device, role, raw, m.Current, nullTime(m.FirstSeen), nullTime(m.LastSeen), m.Pending); err != nil {
-		return fmt.Errorf("member %s of %s: %w", m.AccountJID, m.ChatJID, err)
-	}
+	w.memberArgs = append(w.memberArgs, chat, acc, w.device, role, raw, m.Current, nullTime(m.FirstSeen), nullTime(m.LastSeen), m.Pending)
 	w.line("m", m.ChatJID, m.AccountJID, role, strconv.FormatBool(m.Current))
+	if len(w.memberArgs) == memberArgs*messageChunk {
+		return w.flushMembers()
+	}
+	return nil
+}
+
+const memberArgs = 9
+
+// memberInsert returns the upsert of n memberships: a membership seen
+// again keeps its highest role, is current if either says so, and spans
+// both sightings.
+func memberInsert(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO member (chat_id, account_id, device_id, role, role_raw, current, first_seen, last_seen, pending) VALUES `)
+	row := "(" + strings.Repeat("?, ", memberArgs-1) + "?)"
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(` ON CONFLICT (chat_id, account_id, device_id) DO UPDATE SET
+		role = CASE WHEN ` + fmt.Sprintf(roleRankSQL, "excluded.role") + ` > ` + fmt.Sprintf(roleRankSQL, "member.role") + ` THEN excluded.role ELSE member.role END,
+		role_raw = coalesce(excluded.role_raw, member.role_raw),
+		current = max(member.current, excluded.current),
+		pending = CASE WHEN excluded.current AND NOT member.current THEN excluded.pending ELSE member.pending AND excluded.pending END,
+		first_seen = CASE WHEN member.first_seen IS NULL OR excluded.first_seen < member.first_seen THEN coalesce(excluded.first_seen, member.first_seen) ELSE member.first_seen END,
+		last_seen = CASE WHEN member.last_seen IS NULL OR excluded.last_seen > member.last_seen THEN coalesce(excluded.last_seen, member.last_seen) ELSE member.last_seen END`)
+	return b.String()
+}
+
+// flushMembers writes the queued memberships.
+func (w *batchWriter) flushMembers() error {
+	n := len(w.memberArgs) / memberArgs
+	if n == 0 {
+		return nil
+	}
+	st, err := w.stmt(memberInsert(n))
+	if err != nil {
+		return err
+	}
+	if _, err := st.ExecContext(w.ctx, w.memberArgs...); err != nil {
+		return fmt.Errorf("members: %w", err)
+	}
+	w.memberArgs = w.memberArgs[:0]
 	return nil
 }
 

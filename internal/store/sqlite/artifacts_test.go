@@ -840,3 +840,22 @@ func TestArtifactConcurrentWriters(t *testing.T) {
 	}
 	verifyChain(t, h.s)
 }
+
+// TestMemberSeenTwice: the same membership twice in one batch (the old and
+// the new participant tables of one file) keeps the highest role and
+// stays current.
+func TestMemberSeenTwice(t *testing.T) {
+	h := newArtHarness(t)
+	d := h.device("PHONE-ES")
+	h.extract(d, "msgstore.db", hashOf("m"), store.ArtifactBatch{Members: []store.Member{
+		{ChatJID: groupA, AccountJID: jidCO, Role: store.RoleAdmin, Current: true},
+		{ChatJID: groupA, AccountJID: jidCO, Role: store.RoleMember, LastSeen: at(5)},
+		{ChatJID: groupA, AccountJID: jidDE, Role: store.RoleMember, Current: true, Pending: true},
+	}})
+	ms := h.members(store.MemberQuery{})
+	// Ordered by account JID: the German one first.
+	if len(ms) != 2 || ms[1].Account != jidCO || ms[1].Role != "admin" || !ms[1].Current || !ms[1].LastSeen.Equal(at(5)) ||
+		!ms[0].Pending {
+		t.Errorf("members %+v", ms)
+	}
+}
