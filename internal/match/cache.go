@@ -289,7 +289,6 @@ func readCache(r io.Reader, size int64, fingerprint []byte) (*Exact, *PDQ, error
 	if contents&2 != 0 {
 		n := c.count(36)
 		pq = &PDQ{hashes: make([]pdq.Hash, n)}
-		adviseHuge(pq.hashes)
 		var chunk [4096]byte
 		for i := 0; i < n && c.err == nil; {
 			m := min(n-i, len(chunk)/32)

@@ -68,9 +68,7 @@ type PDQBuilder struct {
 
 // NewPDQBuilder returns an empty builder with room for n hashes.
 func NewPDQBuilder(n int) *PDQBuilder {
-	b := &PDQBuilder{hashes: make([]pdq.Hash, 0, n), ids: make([]uint32, 0, n)}
-	adviseHuge(b.hashes)
-	return b
+	return &PDQBuilder{hashes: make([]pdq.Hash, 0, n), ids: make([]uint32, 0, n)}
 }
 
 // Add indexes a hash under an id. Leave out hashes of quality below
@@ -108,7 +106,6 @@ func (x *PDQ) buildSlots() {
 				off[v+1] += off[v]
 			}
 			pos := make([]uint32, n)
-			adviseHuge(pos)
 			next := make([]uint32, slotVals)
 			copy(next, off[:slotVals])
 			for i := range x.hashes {

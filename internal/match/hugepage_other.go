@@ -1,5 +1,0 @@
-//go:build !linux
-
-package match
-
-func adviseHuge[T any](s []T) {}
