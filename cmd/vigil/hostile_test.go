@@ -93,7 +93,8 @@ func hostileEvidence(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	put("images/truncated.jpg", jpg[:len(jpg)/3])
+	put("images/truncated.jpg", jpg[:len(jpg)/3]) // cut in the scan: decoded best effort, as libjpeg does
+	put("images/cut-in-headers.jpg", jpg[:120])
 	put("images/bomb.png", pngBomb())
 	put("images/garbage.jpg", append([]byte{0xff, 0xd8, 0xff, 0xe0}, bytes.Repeat([]byte{0xff, 0x00, 0x13}, 5000)...))
 	os.MkdirAll(filepath.Join(dir, "loops"), 0o755)
@@ -221,7 +222,7 @@ func TestHostileInput(t *testing.T) {
 		{"bombs/deep.zip/inner.zip/inner.zip/inner.zip/inner.zip/inner.zip/inner.zip", "depth"},
 		{"archives/truncated.zip", "not opened"},
 		{"images/bomb.png", "pdq"},
-		{"images/truncated.jpg", "pdq"},
+		{"images/cut-in-headers.jpg", "pdq"},
 		{"loops/a", "symbolic link"},
 		{"loops/self", "symbolic link"},
 		{"loops/outside", "symbolic link"},

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -192,13 +194,31 @@ func TestInterruptIsClean(t *testing.T) {
 	e.run(0, "init", e.cas)
 	c := e.cmd("ingest", "--device", "P1", "--workers", "1", ev)
 	var errb bytes.Buffer
-	c.Stderr = &errb
+	pr, pw := io.Pipe()
+	c.Stderr = io.MultiWriter(&errb, pw)
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(150 * time.Millisecond)
+	// Interrupt once the ingest is under way: its first progress line says so.
+	started := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "ingest P1:") {
+				started <- true
+				break
+			}
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	select {
+	case <-started:
+	case <-time.After(time.Minute):
+		t.Fatal("no progress line within a minute")
+	}
 	c.Process.Signal(os.Interrupt)
 	err := c.Wait()
+	pw.Close()
 	ee, ok := err.(*exec.ExitError)
 	if err == nil {
 		t.Skip("the ingest finished before the interrupt; machine too fast for this corpus")
