@@ -531,3 +531,45 @@ func TestLinksOutsideTexts(t *testing.T) {
 		t.Errorf("invite card %+v", v)
 	}
 }
+
+func TestClaimsAndProbes(t *testing.T) {
+	sqliteHead := []byte("SQLite format 3\x00rest")
+	for _, c := range []struct {
+		x    interface{ Claims(string, []byte) bool }
+		path string
+		head []byte
+		want bool
+	}{
+		{&Msgstore{}, "data/data/com.whatsapp/databases/msgstore.db", sqliteHead, true},
+		{&Msgstore{}, "sdcard/WhatsApp/Databases/msgstore-2023-05-01.1.db", sqliteHead, true},
+		{&Msgstore{}, "sdcard/WhatsApp/Databases/msgstore.db.crypt14", []byte("\x00\x01garbage"), false},
+		{&Msgstore{}, "data/data/com.whatsapp/databases/axolotl.db", sqliteHead, true}, // claimed; Probe says no
+		{&Msgstore{}, "data/data/com.whatsapp/databases/wa.db", sqliteHead, false},
+		{&Msgstore{}, "DCIM/photo.jpg", []byte("\xff\xd8\xff"), false},
+		{&WADB{}, "data/data/com.whatsapp/databases/wa.db", sqliteHead, true},
+		{&WADB{}, "data/data/com.whatsapp/databases/msgstore.db", sqliteHead, false},
+		{&Prefs{}, "data/data/com.whatsapp/shared_prefs/com.whatsapp_preferences_light.xml", []byte("<?xml version='1.0'?>\n<map>"), true},
+		{&Prefs{}, "data/data/com.whatsapp/shared_prefs/other.xml", []byte("<map>"), false},
+	} {
+		if got := c.x.Claims(c.path, c.head); got != c.want {
+			t.Errorf("%T.Claims(%s) = %v", c.x, c.path, got)
+		}
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	wa := filepath.Join(dir, "axolotl.db")
+	if err := synth.WriteWADB(ctx, wa, synth.ExampleScenario()); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := (&Msgstore{}).Probe(ctx, wa); ok || err != nil {
+		t.Errorf("msgstore probe of a wa.db: %v %v", ok, err)
+	}
+	if ok, err := (&WADB{}).Probe(ctx, wa); !ok || err != nil {
+		t.Errorf("wa.db probe: %v %v", ok, err)
+	}
+	junk := filepath.Join(dir, "msgstore.db")
+	os.WriteFile(junk, []byte("SQLite format 3\x00 but nothing else"), 0o600)
+	if ok, _ := (&Msgstore{}).Probe(ctx, junk); !ok {
+		t.Error("a damaged file named msgstore.db must be taken, so that its extraction fails loudly")
+	}
+}
