@@ -12,7 +12,6 @@ import (
 	"mime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"vigil/internal/audit"
@@ -43,19 +42,16 @@ func (c *artifactCache) size() int {
 // cacheLimit bounds the cache; past it the cache starts over.
 const cacheLimit = 4 << 20
 
-// caches holds one cache per open store (the Store type is shared with the
-// other parts of the store; its write mutex guards the cache).
-var caches sync.Map // *Store → *artifactCache
-
+// artifactCache returns the store's lookup cache; callers hold s.mu (the
+// write mutex), which guards it.
 func (s *Store) artifactCache() *artifactCache {
-	if c, ok := caches.Load(s); ok {
-		return c.(*artifactCache)
+	if s.artCache == nil {
+		s.artCache = newArtifactCache()
 	}
-	c, _ := caches.LoadOrStore(s, newArtifactCache())
-	return c.(*artifactCache)
+	return s.artCache
 }
 
-func (s *Store) resetArtifactCache() { caches.Store(s, newArtifactCache()) }
+func (s *Store) resetArtifactCache() { s.artCache = newArtifactCache() }
 
 const artifactSelect = `SELECT id, device_id, coalesce(source_id, 0), path, sha256, extractor, generation, status, counts, warnings,
 	started, finished FROM artifact`
@@ -82,36 +78,12 @@ func scanArtifact(r rowScanner) (store.Artifact, error) {
 	return a, nil
 }
 
-// tuned records the stores whose writing connection was tuned for bulk
-// artifact writes.
-var tuned sync.Map // *Store → bool
-
-// tuneForArtifacts sets, once per store, what bulk artifact writes need on
-// the writing connection: statement journals in memory (a multi-row
-// INSERT keeps one) and a page cache large enough for the message table's
-// indexes. These are connection settings, not schema; they belong in the
-// connection string, where they can move.
-func (s *Store) tuneForArtifacts(ctx context.Context) {
-	if s.w == nil {
-		return
-	}
-	if _, done := tuned.LoadOrStore(s, true); done {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, p := range []string{"PRAGMA temp_store = MEMORY", "PRAGMA cache_size = " + artifactCacheSize} {
-		_, _ = s.w.ExecContext(ctx, p) // a failure only costs speed
-	}
-}
-
 // BeginArtifact opens an extraction record, or finds a complete one, or
 // reopens an interrupted one after deleting its partial rows.
 func (s *Store) BeginArtifact(ctx context.Context, a store.Artifact) (store.Artifact, bool, error) {
 	if a.DeviceID == 0 || a.Path == "" || a.Extractor == "" {
 		return a, false, errors.New("artifact: device, path and extractor are required")
 	}
-	s.tuneForArtifacts(ctx)
 	a.SHA256 = strings.ToLower(a.SHA256)
 	var out store.Artifact
 	var done bool
@@ -226,7 +198,7 @@ func (s *Store) FinishArtifact(ctx context.Context, id int64, status string, cou
 		}
 		// The lookup cache lives as long as extractions run: a finished one
 		// lets it go (the next extraction fills it again).
-		caches.Delete(s)
+		s.artCache = nil
 		d := map[string]any{"status": status, "counts": counts, "warnings": len(warnings)}
 		return rec(audit.Entry{Action: "artifact.finish", Object: "artifact:" + strconv.FormatInt(id, 10), Details: d})
 	})
@@ -1277,9 +1249,3 @@ func (w *batchWriter) link(l *store.Link) error {
 	w.line("l", l.Kind, l.Code, l.ChatJID, l.GroupJID, ref)
 	return nil
 }
-
-// artifactCacheSize is the writing connection's page cache during
-// extractions, in KiB (negative, as PRAGMA cache_size takes it): the
-// indexes of a million messages fit in it, so inserting does not read
-// pages back from disk.
-const artifactCacheSize = "-262144"

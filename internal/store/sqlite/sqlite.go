@@ -31,10 +31,12 @@ var migrations embed.FS
 // Store is the SQLite case store.
 type Store struct {
 	path string
-	w    *sql.DB // the one writing connection
-	r    *sql.DB // readers
-	mu   sync.Mutex
+	w    *sql.DB    // the one writing connection
+	r    *sql.DB    // readers
+	mu   sync.Mutex // serialises writes; guards artCache
 	now  func() time.Time
+
+	artCache *artifactCache // JID and chat ids across artifact batches
 }
 
 var _ store.Store = (*Store)(nil)
@@ -66,7 +68,12 @@ func Open(ctx context.Context, file string, o Options) (*Store, error) {
 	common := []string{"foreign_keys(1)", "busy_timeout(15000)"}
 	var err error
 	if !o.ReadOnly {
-		s.w, err = sql.Open("sqlite", dsn(file, append(common, "journal_mode(WAL)", "synchronous(FULL)")...)+"&_txlock=immediate")
+		// The writing connection: statement journals in memory (multi-row
+		// inserts keep one) and a page cache of up to 256 MiB, allocated as
+		// used, which bulk writes of a million messages need to avoid
+		// re-reading index pages.
+		s.w, err = sql.Open("sqlite", dsn(file, append(common, "journal_mode(WAL)", "synchronous(FULL)",
+			"temp_store(2)", "cache_size(-262144)")...)+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("case database %s: %w", file, err)
 		}
