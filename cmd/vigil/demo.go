@@ -76,28 +76,27 @@ type demoOptions struct {
 
 // demoSummary is what demo.json holds.
 type demoSummary struct {
-	Seed       uint64            `json:"seed"`
-	Scale      string            `json:"scale"`
-	Dir        string            `json:"dir"`
-	Stages     []demoStage       `json:"stages"`
-	Seconds    float64           `json:"seconds"`
-	CPU        float64           `json:"cpu_seconds"`    // user and system time of the process, 0 where unknown
-	Load       [2]string         `json:"load_average"`   // 1-minute load average before and after, where known
-	PeakRSS    int64             `json:"peak_rss_bytes"` // of the demo process (VmHWM), 0 where unknown
-	Devices    int               `json:"devices"`
-	Files      int64             `json:"files"`
-	Bytes      int64             `json:"bytes"`
-	FileErrors int64             `json:"file_errors"`
-	Alerts     map[string]int    `json:"alert_contents_by_category"`
-	Known      int               `json:"known_contents"`
-	Groups     int               `json:"groups"`
-	DistGroups int               `json:"distribution_groups"`
-	Messages   int64             `json:"messages"`
-	ByCountry  []demoCountry     `json:"distributors_by_country"`
-	Comparison synth.Comparison  `json:"comparison"`
-	Report     string            `json:"report"`
-	Case       string            `json:"case"`
-	Extra      map[string]string `json:"notes,omitempty"`
+	Seed       uint64           `json:"seed"`
+	Scale      string           `json:"scale"`
+	Dir        string           `json:"dir"`
+	Stages     []demoStage      `json:"stages"`
+	Seconds    float64          `json:"seconds"`
+	CPU        float64          `json:"cpu_seconds"`    // user and system time of the process, 0 where unknown
+	Load       [2]string        `json:"load_average"`   // 1-minute load average before and after, where known
+	PeakRSS    int64            `json:"peak_rss_bytes"` // of the demo process (VmHWM), 0 where unknown
+	Devices    int              `json:"devices"`
+	Files      int64            `json:"files"`
+	Bytes      int64            `json:"bytes"`
+	FileErrors int64            `json:"file_errors"`
+	Alerts     map[string]int   `json:"alert_contents_by_category"`
+	Known      int              `json:"known_contents"`
+	Groups     int              `json:"groups"`
+	DistGroups int              `json:"distribution_groups"`
+	Messages   int64            `json:"messages"`
+	ByCountry  []demoCountry    `json:"distributors_by_country"`
+	Comparison synth.Comparison `json:"comparison"`
+	Report     string           `json:"report"`
+	Case       string           `json:"case"`
 }
 
 type demoStage struct {
@@ -156,7 +155,7 @@ func (a *app) demo(cmd *cobra.Command, o demoOptions) error {
 		}
 		t := op.Truth
 		fmt.Fprintf(out, "      %d accounts in %d countries, %d groups, %d distributors, %d suspects arrested at %d places, %d devices, %d known items (%d near-duplicates), %d messages\n",
-			t.Totals.Accounts, len(t.Countries), t.Totals.Groups, len(t.Distributors), len(t.Suspects), params.Places,
+			t.Totals.Accounts, len(t.Countries), t.Totals.Groups, len(t.Distributors), len(t.Suspects), places(t),
 			t.Totals.Devices, t.Totals.Items, t.Totals.Variants, t.Totals.Messages)
 		return nil
 	})
@@ -322,12 +321,21 @@ func demoBenchMarkdown(sum *demoSummary, truth *synth.GroundTruth) string {
 	fmt.Fprintf(&b, "| **total** | **%.1f** | **%.1f** |\n\n", sum.Seconds, sum.CPU)
 	fmt.Fprintf(&b, "Peak memory (VmHWM of the process): **%s**. Targets: under 15 minutes (900 s) and under 2 GB.\n\n", humanize.IBytes(uint64(sum.PeakRSS)))
 	fmt.Fprintf(&b, "The operation: %d suspects arrested at %d places, %d devices, %s files (%s) ingested, %d groups, %d distributors planted in %d countries, %d known items (%d near-duplicates), %s messages.\n\n",
-		len(truth.Suspects), truth.Params.Places, sum.Devices, humanize.Comma(sum.Files), humanize.Bytes(uint64(sum.Bytes)),
+		len(truth.Suspects), places(truth), sum.Devices, humanize.Comma(sum.Files), humanize.Bytes(uint64(sum.Bytes)),
 		truth.Totals.Groups, len(truth.Distributors), len(truth.Countries), truth.Totals.Items, truth.Totals.Variants, humanize.Comma(int64(truth.Totals.Messages)))
 	c := sum.Comparison
 	fmt.Fprintf(&b, "Against the ground truth: %d distributors found, %d planted, precision %.2f, recall %.2f; seeders %d of %d right.\n",
 		c.Found, c.Planted, c.Precision, c.Recall, c.SeedersCorrect, c.Seeded)
 	return b.String()
+}
+
+// places counts the distinct places of arrest.
+func places(t *synth.GroundTruth) int {
+	p := map[string]bool{}
+	for _, s := range t.Suspects {
+		p[s.Place] = true
+	}
+	return len(p)
 }
 
 // cpuSeconds is the user and system time of the process so far (Linux),
