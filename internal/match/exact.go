@@ -294,41 +294,68 @@ func (t *table) lookup(sum []byte) []uint32 {
 	return t.ids[lo:j:j]
 }
 
-// sort orders the digests (then ids) and builds the bucket table: an
-// in-place American flag sort on the bucket prefix, then a sort of each
-// bucket. Peak memory is the table plus one more table of counters.
+// sort orders the digests (then ids) in place and builds the bucket
+// table. It is an MSD radix sort a byte at a time (American flag sort:
+// 256 buckets, so the write fronts stay in cache), with insertion sort
+// for small ranges; no memory beyond the table itself.
 func (t *table) sort() {
+	var tmp [32]byte
+	t.radix(0, len(t.ids), 0, tmp[:t.size])
+	t.buildStart()
+}
+
+const radixCutoff = 24
+
+func (t *table) radix(lo, hi, d int, tmp []byte) {
+	for hi-lo > radixCutoff && d < t.size {
+		var count [257]int
+		for i := lo; i < hi; i++ {
+			count[int(t.keys[i*t.size+d])+1]++
+		}
+		if count[int(t.keys[lo*t.size+d])+1] == hi-lo { // one byte value: next byte
+			d++
+			continue
+		}
+		for b := 0; b < 256; b++ {
+			count[b+1] += count[b]
+		}
+		var next [256]int
+		for b := 0; b < 256; b++ {
+			next[b] = lo + count[b]
+		}
+		for b := 0; b < 256; b++ {
+			end := lo + count[b+1]
+			for next[b] < end {
+				i := next[b]
+				c := int(t.keys[i*t.size+d])
+				if c == b {
+					next[b]++
+					continue
+				}
+				t.swap(i, next[c], tmp)
+				next[c]++
+			}
+		}
+		for b := 0; b < 256; b++ {
+			t.radix(lo+count[b], lo+count[b+1], d+1, tmp)
+		}
+		return
+	}
+	t.sortRange(lo, hi, tmp)
+}
+
+// buildStart computes the bucket table of sorted digests.
+func (t *table) buildStart() {
 	n := len(t.ids)
 	t.bits = prefixBits(n)
 	nb := 1 << t.bits
-	start := make([]uint32, nb+1)
+	t.start = make([]uint32, nb+1)
 	for i := 0; i < n; i++ {
-		start[t.bucket(t.key(i))+1]++
+		t.start[t.bucket(t.key(i))+1]++
 	}
 	for b := 0; b < nb; b++ {
-		start[b+1] += start[b]
+		t.start[b+1] += t.start[b]
 	}
-	next := make([]uint32, nb)
-	copy(next, start[:nb])
-	var tmp [32]byte
-	for b := 0; b < nb; b++ {
-		end := start[b+1]
-		for next[b] < end {
-			i := next[b]
-			c := t.bucket(t.key(int(i)))
-			if int(c) == b {
-				next[b]++
-				continue
-			}
-			j := next[c]
-			next[c]++
-			t.swap(int(i), int(j), tmp[:t.size])
-		}
-	}
-	for b := 0; b < nb; b++ {
-		t.sortRange(int(start[b]), int(start[b+1]), tmp[:t.size])
-	}
-	t.start = start
 }
 
 // compareKey compares a digest with sum, whose first 8 bytes are q (big
@@ -368,10 +395,10 @@ func (t *table) less(i, j int) bool {
 	return t.ids[i] < t.ids[j]
 }
 
-// sortRange sorts keys lo to hi: insertion sort for the usual handful,
-// sort.Sort for crowded buckets (one digest in many sets).
+// sortRange sorts keys lo to hi: insertion sort for a handful, sort.Sort
+// for many equal digests (one digest in many sets).
 func (t *table) sortRange(lo, hi int, tmp []byte) {
-	if hi-lo <= 12 {
+	if hi-lo <= radixCutoff {
 		for i := lo + 1; i < hi; i++ {
 			for j := i; j > lo && t.less(j, j-1); j-- {
 				t.swap(j, j-1, tmp)
@@ -392,21 +419,14 @@ func (r rangeSorter) Len() int           { return r.hi - r.lo }
 func (r rangeSorter) Less(i, j int) bool { return r.t.less(r.lo+i, r.lo+j) }
 func (r rangeSorter) Swap(i, j int)      { r.t.swap(r.lo+i, r.lo+j, r.tmp) }
 
-// rebuildStart recomputes the bucket table of sorted keys (after a cache
-// load) and checks that they are sorted.
+// rebuildStart checks that the digests are sorted (after a cache load)
+// and computes the bucket table.
 func (t *table) rebuildStart() error {
-	n := len(t.ids)
-	t.bits = prefixBits(n)
-	nb := 1 << t.bits
-	t.start = make([]uint32, nb+1)
-	for i := 0; i < n; i++ {
-		if i > 0 && !t.less(i-1, i) && !(bytes.Equal(t.key(i-1), t.key(i)) && t.ids[i-1] == t.ids[i]) {
+	for i := 1; i < len(t.ids); i++ {
+		if !t.less(i-1, i) && !(bytes.Equal(t.key(i-1), t.key(i)) && t.ids[i-1] == t.ids[i]) {
 			return fmt.Errorf("digests out of order at %d", i)
 		}
-		t.start[t.bucket(t.key(i))+1]++
 	}
-	for b := 0; b < nb; b++ {
-		t.start[b+1] += t.start[b]
-	}
+	t.buildStart()
 	return nil
 }
