@@ -305,3 +305,17 @@ func TestLongLine(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestNormHexRejectsControlBytes(t *testing.T) {
+	for _, s := range []string{"0000000000000000000000000000000\x00", "\x000000000000000000000000000000000", "000000000000000000000000000000 0", "g0000000000000000000000000000000"} {
+		if h, err := normHex("md5", s, 32); err == nil {
+			t.Errorf("normHex(%q) = %q", s, h)
+		}
+		if h, err := normHexBytes("md5", []byte(s), 32); err == nil {
+			t.Errorf("normHexBytes(%q) = %q", s, h)
+		}
+	}
+	if h, err := normHex("md5", "ABCDEF0123456789abcdef0123456789", 32); err != nil || h != "abcdef0123456789abcdef0123456789" {
+		t.Errorf("normHex = %q, %v", h, err)
+	}
+}

@@ -36,11 +36,11 @@ func normHex(name, s string, n int) (string, error) {
 	for i := 0; i < n; i++ {
 		c := s[i]
 		l := hexLower[c]
-		if l == c {
-			continue
-		}
 		if l == 0 {
 			return "", fmt.Errorf("%s %q: not %d hexadecimal digits", name, clip(s), n)
+		}
+		if l == c {
+			continue
 		}
 		// Upper case from i on: convert the rest.
 		out := make([]byte, n)
