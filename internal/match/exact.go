@@ -60,13 +60,14 @@ func KindOfHex(s string) (Kind, bool) {
 
 // Exact maps MD5, SHA-1 and SHA-256 digests to entry ids. Per kind it
 // keeps the digests in one sorted byte array with the ids beside them and
-// a table of where each 2^b prefix bucket starts (about four digests a
+// a table of where each 2^b prefix bucket starts (two to four digests a
 // bucket), so a lookup is one table read and a short binary search.
 //
 // Memory per indexed digest is the digest plus a 4-byte id plus ~1-2
-// bytes of table: 21 bytes for MD5, 25 for SHA-1, 37 for SHA-256 (a Go
-// map[[32]byte]uint32 takes ~100). An Exact is safe for concurrent
-// lookups.
+// bytes of table: 21 bytes for MD5, 25 for SHA-1, 37 for SHA-256
+// (measured at 10M SHA-256: 37.7 bytes; a Go map[[32]byte]uint32 took
+// 67). An entry with all three digests takes 85 bytes: 850 MB for 10M.
+// An Exact is safe for concurrent lookups.
 type Exact struct {
 	t [numKinds]table
 }
