@@ -94,6 +94,7 @@ hits without either.`,
 						var err error
 						defer func() {
 							set.Format, set.Version, set.Profile, set.Shape = string(meta.Format), meta.Version, meta.Profile, meta.Shape
+							set.DropPhotoDNA = meta.RepeatedPhotoDNA
 						}()
 						meta, err = hashset.Read(ctx, args[0], hashset.Options{Format: f, Profile: profile, SkipBad: skipBad},
 							func(e hashset.Entry) error {

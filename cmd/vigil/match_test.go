@@ -250,3 +250,41 @@ func TestReviewQueueAndDecisions(t *testing.T) {
 		t.Fatalf("decisions not audited:\n%s", out)
 	}
 }
+
+// TestBogusPhotoDNABlanked: the constant PhotoDNA value some exporters write
+// on every record is blanked on all entries of the set, including those
+// read before it was recognised.
+func TestBogusPhotoDNABlanked(t *testing.T) {
+	bogus := strings.Repeat("QUJD", 48) // 192 base64 characters
+	var recs []string
+	for i := 0; i < 12; i++ {
+		recs = append(recs, fmt.Sprintf(`{"MediaID":%d,"MD5":"%032x","Category":1,"PhotoDNA":"%s"}`, i+1, i+1, bogus))
+	}
+	real := strings.Repeat("WFla", 48)
+	recs = append(recs, fmt.Sprintf(`{"MediaID":99,"MD5":"%032x","Category":1,"PhotoDNA":"%s"}`, 99, real))
+	doc := `{"@odata.context":"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Media","value":[` +
+		strings.Join(recs, ",") + `]}`
+	lists := t.TempDir()
+	os.WriteFile(filepath.Join(lists, "pa.json"), []byte(doc), 0o644)
+	e := newEnv(t)
+	e.run(0, "init", e.cas)
+	e.run(0, "hashset", "import", filepath.Join(lists, "pa.json"), "--name", "pa")
+	var show struct {
+		Entries []struct {
+			MD5      string `json:"md5"`
+			PhotoDNA string `json:"photodna"`
+		} `json:"entries"`
+	}
+	json.Unmarshal([]byte(e.run(0, "hashset", "show", "pa", "--format", "json", "--entries", "20")), &show)
+	if len(show.Entries) != 13 {
+		t.Fatalf("%d entries", len(show.Entries))
+	}
+	for _, x := range show.Entries {
+		if x.PhotoDNA == bogus {
+			t.Errorf("entry %s keeps the bogus PhotoDNA", x.MD5)
+		}
+		if strings.HasSuffix(x.MD5, "63") && x.PhotoDNA != real {
+			t.Errorf("entry %s lost its own PhotoDNA: %q", x.MD5, x.PhotoDNA)
+		}
+	}
+}

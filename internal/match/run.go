@@ -23,8 +23,8 @@ type RunOptions struct {
 	CachePath string
 	// MaxDistance is the PDQ match threshold (default PDQMatchDistance).
 	MaxDistance int
-	// MinQuality is the least PDQ quality matched on either side (default
-	// PDQMinQuality).
+	// MinQuality is the least PDQ quality of a content matched (default
+	// PDQMinQuality); hash-set entries follow Build's rule.
 	MinQuality int
 	// Progress, when set, is told what the run is doing.
 	Progress func(stage string, done, total int64)
@@ -206,58 +206,46 @@ func indexes(ctx context.Context, st store.Store, o RunOptions, n int64, status 
 			progress("cache unusable, rebuilding: "+err.Error(), 0, 0)
 		}
 	}
-	eb := NewExactBuilder()
-	pb := NewPDQBuilder(0)
 	var done int64
-	err = st.HashEntries(ctx, 0, func(e store.HashEntry) error {
-		sp := spans[e.SetID]
-		if sp == nil {
-			sp = &span{lo: e.ID, hi: e.ID}
-			spans[e.SetID] = sp
-		}
-		sp.lo, sp.hi = min(sp.lo, e.ID), max(sp.hi, e.ID)
-		done++
-		if done%200000 == 0 {
-			progress("indexing hash sets", done, n)
-			if err := ctx.Err(); err != nil {
-				return err
+	entries := func(yield func(IndexEntry, error) bool) {
+		stop := errors.New("stop")
+		err := st.HashEntries(ctx, 0, func(e store.HashEntry) error {
+			sp := spans[e.SetID]
+			if sp == nil {
+				sp = &span{lo: e.ID, hi: e.ID}
+				spans[e.SetID] = sp
 			}
-		}
-		if used {
+			sp.lo, sp.hi = min(sp.lo, e.ID), max(sp.hi, e.ID)
+			if done++; done%200000 == 0 {
+				progress("indexing hash sets", done, n)
+			}
+			if used {
+				return nil
+			}
+			if e.ID > 1<<32-1 {
+				return fmt.Errorf("hash entry id %d does not fit the index", e.ID)
+			}
+			// Imports store the quality a set gives, -1 when it gives none.
+			if !yield(IndexEntry{ID: uint32(e.ID), MD5: e.MD5, SHA1: e.SHA1, SHA256: e.SHA256, PDQ: e.PDQ, PDQQuality: e.PDQQuality}, nil) {
+				return stop
+			}
 			return nil
+		})
+		if err != nil && !errors.Is(err, stop) {
+			yield(IndexEntry{}, err)
 		}
-		if e.ID > 1<<32-1 {
-			return fmt.Errorf("hash entry id %d does not fit the index", e.ID)
-		}
-		id := uint32(e.ID)
-		for _, h := range []string{e.MD5, e.SHA1, e.SHA256} {
-			if h == "" {
-				continue
-			}
-			k, ok := KindOfHex(h)
-			if !ok {
-				return fmt.Errorf("hash entry %d: %q is not an MD5, SHA-1 or SHA-256 digest", e.ID, h)
-			}
-			if err := eb.AddHex(k, h, id); err != nil {
-				return fmt.Errorf("hash entry %d: %w", e.ID, err)
-			}
-		}
-		if e.PDQ != "" && (e.PDQQuality < 0 || e.PDQQuality >= o.MinQuality) {
-			h, err := pdq.ParseHash(e.PDQ)
-			if err != nil {
-				return fmt.Errorf("hash entry %d: %w", e.ID, err)
-			}
-			if !h.IsZero() {
-				pb.Add(h, id)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, false, nil, err
 	}
-	if !used {
-		ex, pq = eb.Build(), pb.Build()
+	if used {
+		for _, err := range entries { // spans only
+			if err != nil {
+				return nil, nil, false, nil, err
+			}
+		}
+	} else {
+		ex, pq, err = Build(ctx, entries)
+		if err != nil {
+			return nil, nil, false, nil, err
+		}
 		if o.CachePath != "" {
 			if err := SaveCache(o.CachePath, fp, ex, pq); err != nil {
 				progress("index cache not saved: "+err.Error(), 0, 0)

@@ -57,6 +57,11 @@ type HashSet struct {
 	Imported    time.Time `json:"imported"`
 	Entries     int64     `json:"entries"`
 	Description string    `json:"description,omitempty"`
+
+	// DropPhotoDNA lists PhotoDNA values to blank in the set's entries
+	// before the import commits: the constant bogus value some exporters
+	// write on every record, found only once the file is read.
+	DropPhotoDNA []string `json:"-"`
 }
 
 // HashEntry is one record of a hash set.

@@ -102,6 +102,15 @@ func (s *Store) ImportHashSet(ctx context.Context, h store.HashSet, entries func
 		if err != nil {
 			return err
 		}
+		var dropped int64
+		for _, v := range h.DropPhotoDNA {
+			res, err := tx.ExecContext(ctx, `UPDATE hash_entry SET photodna = NULL WHERE set_id = ? AND photodna = ?`, id, v)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			dropped += n
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE hashset SET entries = ?, format = ?, version = ?, profile = ?, shape = ? WHERE id = ?`,
 			count, h.Format, h.Version, h.Profile, h.Shape, id); err != nil {
 			return err
@@ -112,7 +121,7 @@ func (s *Store) ImportHashSet(ctx context.Context, h store.HashSet, entries func
 		}
 		return rec(audit.Entry{Action: "hashset.import", Object: "hashset:" + h.Name, Details: map[string]any{
 			"status": h.Status, "format": h.Format, "version": h.Version, "profile": h.Profile, "shape": h.Shape,
-			"file": h.FileName, "sha256": h.FileSHA256, "entries": count}})
+			"file": h.FileName, "sha256": h.FileSHA256, "entries": count, "bogus_photodna_blanked": dropped}})
 	})
 	if err != nil {
 		return h, false, err
