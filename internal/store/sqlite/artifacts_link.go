@@ -19,7 +19,9 @@ func (s *Store) LinkMedia(ctx context.Context) (int64, error) {
 	const pick = ` ORDER BY (f.path = message.media_path OR substr(f.path, -length(message.media_path) - 1) = '/' || message.media_path) DESC,
 		f.deleted, f.id LIMIT 1`
 	for _, step := range []struct{ name, cond string }{
-		{"sha256_same_device", `f.sha256 = message.media_sha256 AND f.device_id = message.device_id`},
+		// The unary + keeps SQLite from choosing the (device, path) index,
+		// which made the lookup a scan of the device's files per message.
+		{"sha256_same_device", `f.sha256 = message.media_sha256 AND +f.device_id = message.device_id`},
 		{"sha256_other_device", `f.sha256 = message.media_sha256`},
 	} {
 		err := s.write(ctx, func(tx *sql.Tx, rec recorder) error {
