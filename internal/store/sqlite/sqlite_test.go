@@ -10,7 +10,7 @@ import (
 	"vigil/internal/store"
 )
 
-func openTest(t *testing.T) *Store {
+func openTest(t testing.TB) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "case.db"), Options{})
 	if err != nil {
