@@ -440,19 +440,28 @@ func matchCache(c *caseio.Case) string { return filepath.Join(c.Dir, "cache", "m
 // runMatch matches the case's contents against its hash sets and prints a
 // one-line summary.
 func (a *app) runMatch(ctx context.Context, c *caseio.Case) error {
+	return a.runMatchWith(ctx, c, false)
+}
+
+// runMatchWith matches new contents, or every content when all is set.
+func (a *app) runMatchWith(ctx context.Context, c *caseio.Case, all bool) error {
 	sets, err := c.Store.HashSets(ctx)
 	if err != nil || len(sets) == 0 {
 		return err
 	}
 	pr := a.newProgress()
-	sum, err := match.Run(ctx, c.Store, match.RunOptions{CachePath: matchCache(c), Progress: func(stage string, done, total int64) {
+	sum, err := match.Run(ctx, c.Store, match.RunOptions{All: all, CachePath: matchCache(c), Progress: func(stage string, done, total int64) {
 		pr.update("match", done, total, stage)
 	}})
 	pr.done()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "match: %d contents (%d with PDQ) against %d entries (%d PDQ): %d hits", sum.Contents, sum.PDQContents,
+	what := "contents"
+	if !sum.Full {
+		what = "new contents"
+	}
+	fmt.Fprintf(a.stdout, "match: %d %s (%d with PDQ) against %d entries (%d PDQ): %d hits", sum.Contents, what, sum.PDQContents,
 		sum.Entries, sum.PDQEntries, sum.Hits)
 	if sum.Hits > 0 {
 		var kinds []string
@@ -463,6 +472,6 @@ func (a *app) runMatch(ctx context.Context, c *caseio.Case) error {
 		}
 		fmt.Fprintf(a.stdout, " (%s)", strings.Join(kinds, ", "))
 	}
-	fmt.Fprintf(a.stdout, "; %d contents match alert sets, %d known files\n", sum.AlertContents, sum.KnownContents)
+	fmt.Fprintf(a.stdout, "; %d of them match alert sets, %d are known files\n", sum.AlertContents, sum.KnownContents)
 	return nil
 }

@@ -12,20 +12,26 @@ import (
 )
 
 func newMatchCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var all bool
+	cmd := &cobra.Command{
 		Use:   "match",
 		Short: "Match every content (files and chat-database media hashes) against the hash sets",
 		Long: `Match every content of the case against every imported hash set: exactly by
 MD5, SHA-1 and SHA-256, and perceptually by PDQ at distance 31 or less (quality
 50 or more on both sides) over the eight rotations and mirrors of each image.
-Runs by itself after ingest and import; hits replace those of earlier runs.`,
+Runs by itself after ingest and import. Only contents not yet matched against
+the current sets are compared (all of them once the sets change); --all
+compares everything again. Hits of the contents compared replace their earlier
+ones.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withCase(cmd.Context(), false, func(c *caseio.Case) error {
-				return a.runMatch(cmd.Context(), c)
+				return a.runMatchWith(cmd.Context(), c, all)
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&all, "all", false, "compare every content again, not only the new ones")
+	return cmd
 }
 
 func newHitsCmd(a *app) *cobra.Command {

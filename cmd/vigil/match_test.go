@@ -288,3 +288,35 @@ func TestBogusPhotoDNABlanked(t *testing.T) {
 		}
 	}
 }
+
+// TestIncrementalMatching: with sets in place, each ingest matches only
+// what it added; hits of earlier devices stay; --all gives the same hits.
+func TestIncrementalMatching(t *testing.T) {
+	ev1, ev2, lists := t.TempDir(), t.TempDir(), t.TempDir()
+	a := writePNG(t, filepath.Join(ev1, "a.png"), pattern(100, 80, 1.7, false))
+	b := writePNG(t, filepath.Join(ev2, "b.png"), pattern(100, 80, 2.9, false))
+	os.WriteFile(filepath.Join(ev2, "a-copy.png"), a, 0o644)
+	_, aSHA := hexSum(a)
+	_, bSHA := hexSum(b)
+	os.WriteFile(filepath.Join(lists, "l.sha256"), []byte(aSHA+"  a\n"+bSHA+"  b\n"), 0o644)
+	e := newEnv(t)
+	e.run(0, "init", e.cas)
+	e.run(0, "hashset", "import", filepath.Join(lists, "l.sha256"), "--name", "l")
+	e.run(0, "ingest", "--device", "D1", ev1)
+	out := e.run(0, "ingest", "--device", "D2", ev2)
+	if !strings.Contains(out, "match: 1 new contents") {
+		t.Errorf("second ingest should match only its one new content: %s", out)
+	}
+	before := e.lines("hits")
+	if len(before) != 3 { // header + a (on D1 and D2) + b
+		t.Fatalf("hits after two ingests:\n%s", strings.Join(before, "\n"))
+	}
+	if !strings.Contains(strings.Join(before, "\n"), "D1 D2") {
+		t.Errorf("a.png must be listed on both devices:\n%s", strings.Join(before, "\n"))
+	}
+	if out := e.run(0, "match"); !strings.Contains(out, "match: 0 new contents") && out != "" {
+		t.Errorf("a match with nothing new: %q", out)
+	}
+	e.run(0, "match", "--all")
+	sameLines(t, "hits after --all", e.lines("hits"), before)
+}

@@ -26,6 +26,10 @@ type RunOptions struct {
 	// MinQuality is the least PDQ quality of a content matched (default
 	// PDQMinQuality); hash-set entries follow Build's rule.
 	MinQuality int
+	// All matches every content again; otherwise only contents not yet
+	// matched against the current hash sets are (all of them when the sets
+	// changed since the last run).
+	All bool
 	// Progress, when set, is told what the run is doing.
 	Progress func(stage string, done, total int64)
 }
@@ -34,6 +38,7 @@ type RunOptions struct {
 type RunSummary struct {
 	Entries       int64          `json:"entries"`        // hash-set entries indexed
 	PDQEntries    int            `json:"pdq_entries"`    // of which PDQ hashes
+	Full          bool           `json:"full"`           // every content compared, else only those new since the last run
 	Contents      int64          `json:"contents"`       // contents compared
 	PDQContents   int64          `json:"pdq_contents"`   // of which with a usable PDQ hash
 	Hits          int            `json:"hits"`           // content × entry × kind
@@ -80,12 +85,31 @@ func Run(ctx context.Context, st store.Store, o RunOptions) (RunSummary, error) 
 	sum.IndexBytes = ex.Bytes() + pq.Bytes()
 	sum.PDQEntries = pq.Len()
 
+	// Which contents: all when asked, or when none was matched against
+	// these sets yet; else those added since.
+	fp, err := st.HashSetsFingerprint(ctx)
+	if err != nil {
+		return sum, err
+	}
+	sum.Full = o.All
+	if !sum.Full {
+		n := 0
+		if err := st.Contents(ctx, store.ContentQuery{MatchedWith: fp, Limit: 1}, func(store.Content) error { n++; return nil }); err != nil {
+			return sum, err
+		}
+		sum.Full = n == 0
+	}
+	q := store.ContentQuery{}
+	if !sum.Full {
+		q.NotMatchedWith = fp
+	}
+
 	// The contents: digests of all, PDQ variants of images good enough.
 	var shas []string
 	var items []Sums
 	var images [][]pdq.Hash
 	var imageOf []int // index in shas of each image
-	err = st.Contents(ctx, store.ContentQuery{}, func(c store.Content) error {
+	err = st.Contents(ctx, q, func(c store.Content) error {
 		s, err := SumsFromHex(c.MD5, c.SHA1, c.SHA256)
 		if err != nil {
 			return fmt.Errorf("content %s: %w", c.SHA256, err)
@@ -145,7 +169,15 @@ func Run(ctx context.Context, st store.Store, o RunOptions) (RunSummary, error) 
 	sum.Hits, sum.AlertContents, sum.KnownContents = len(hits), len(alert), len(known)
 	sum.Elapsed = time.Since(start).Seconds()
 	progress("storing hits", 0, int64(len(hits)))
-	err = st.ReplaceHits(ctx, store.MatchScope{All: true}, hits, map[string]any{
+	if !sum.Full && len(shas) == 0 {
+		sum.Elapsed = time.Since(start).Seconds()
+		return sum, nil // nothing new: nothing to record
+	}
+	scope := store.MatchScope{All: true, Fingerprint: fp}
+	if !sum.Full {
+		scope = store.MatchScope{SHA256s: shas, Fingerprint: fp}
+	}
+	err = st.ReplaceHits(ctx, scope, hits, map[string]any{"full": sum.Full,
 		"entries": sum.Entries, "pdq_entries": sum.PDQEntries, "contents": sum.Contents, "pdq_contents": sum.PDQContents,
 		"by_kind": sum.ByKind, "alert_contents": sum.AlertContents, "known_contents": sum.KnownContents,
 		"max_distance": o.MaxDistance, "min_quality": o.MinQuality})

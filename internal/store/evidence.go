@@ -205,5 +205,10 @@ type ContentQuery struct {
 	HasPDQ   bool
 	Origin   string
 	AfterSHA string // page after this key
-	Limit    int
+	// NotMatchedWith selects contents not yet matched against the hash
+	// sets of this fingerprint.
+	NotMatchedWith string
+	// MatchedWith selects contents matched against those sets.
+	MatchedWith string
+	Limit       int
 }

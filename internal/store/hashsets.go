@@ -107,6 +107,9 @@ type Hit struct {
 type MatchScope struct {
 	All     bool     // every content
 	SHA256s []string // else these contents
+	// Fingerprint, when set, is recorded on the contents covered: the
+	// hash sets (HashSetsFingerprint) they were matched against.
+	Fingerprint string
 }
 
 // HitQuery filters hits; zero fields match everything.

@@ -522,6 +522,12 @@ func (s *Store) Contents(ctx context.Context, q store.ContentQuery, fn func(stor
 	if q.AfterSHA != "" {
 		where, args = append(where, "sha256 > ?"), append(args, q.AfterSHA)
 	}
+	if q.NotMatchedWith != "" {
+		where, args = append(where, "matched IS NOT ?"), append(args, q.NotMatchedWith)
+	}
+	if q.MatchedWith != "" {
+		where, args = append(where, "matched = ?"), append(args, q.MatchedWith)
+	}
 	query := contentSelect
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")

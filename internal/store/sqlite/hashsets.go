@@ -246,15 +246,30 @@ func (s *Store) ReplaceHits(ctx context.Context, scope store.MatchScope, hits []
 			if _, err := tx.ExecContext(ctx, `DELETE FROM hit`); err != nil {
 				return err
 			}
+			if scope.Fingerprint != "" {
+				if _, err := tx.ExecContext(ctx, `UPDATE content SET matched = ?`, scope.Fingerprint); err != nil {
+					return err
+				}
+			}
 		} else {
 			del, err := tx.PrepareContext(ctx, `DELETE FROM hit WHERE sha256 = ?`)
 			if err != nil {
 				return err
 			}
 			defer del.Close()
+			mark, err := tx.PrepareContext(ctx, `UPDATE content SET matched = ? WHERE sha256 = ?`)
+			if err != nil {
+				return err
+			}
+			defer mark.Close()
 			for _, sha := range scope.SHA256s {
 				if _, err := del.ExecContext(ctx, sha); err != nil {
 					return err
+				}
+				if scope.Fingerprint != "" {
+					if _, err := mark.ExecContext(ctx, scope.Fingerprint, sha); err != nil {
+						return err
+					}
 				}
 			}
 		}
