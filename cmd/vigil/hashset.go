@@ -115,8 +115,16 @@ hits without either.`,
 						args[0], set.Name, set.Entries, set.Imported.Format(time.RFC3339))
 					return nil
 				}
-				fmt.Fprintf(a.stdout, "hash set %q: %d entries from %s (%s %s, profile %s, status %s) in %.1fs\n",
-					set.Name, set.Entries, args[0], meta.Format, meta.Version, orDash(meta.Profile), set.Status, time.Since(started).Seconds())
+				desc := []string{strings.TrimSpace(string(meta.Format) + " " + meta.Version)}
+				if meta.Shape != "" {
+					desc = append(desc, meta.Shape)
+				}
+				if meta.Profile != "" {
+					desc = append(desc, "profile "+meta.Profile)
+				}
+				desc = append(desc, "status "+set.Status)
+				fmt.Fprintf(a.stdout, "hash set %q: %d entries from %s (%s) in %.1fs\n",
+					set.Name, set.Entries, args[0], strings.Join(desc, ", "), time.Since(started).Seconds())
 				if meta.Skipped > 0 {
 					a.warnf("%d malformed records skipped", meta.Skipped)
 				}
