@@ -46,6 +46,7 @@ func newIngestCmd(a *app) *cobra.Command {
 	var seized string
 	var workers int
 	var xo exportOptions
+	var noPDQ bool
 	cmd := &cobra.Command{
 		Use:   "ingest --device LABEL [flags] SOURCE...",
 		Short: "Ingest evidence sources of one device",
@@ -72,6 +73,9 @@ parsed. Interrupted (Ctrl-C, crash, kill), the same command resumes.`,
 				return err
 			}
 			return a.withCase(cmd.Context(), false, func(c *caseio.Case) error {
+				if noPDQ {
+					a.noPDQ = true
+				}
 				return a.ingestWith(cmd, c, dev, args, workers, exs)
 			})
 		},
@@ -82,7 +86,8 @@ parsed. Interrupted (Ctrl-C, crash, kill), the same command resumes.`,
 	f.StringVar(&dev.Country, "country", "", "ISO 3166 country code where it was seized")
 	f.StringVar(&seized, "seized-at", "", "when it was seized (RFC 3339, or YYYY-MM-DD)")
 	f.StringVar(&dev.Place, "place", "", "where it was seized")
-	f.IntVar(&workers, "workers", 0, "files read at once (default: the number of cores)")
+	f.IntVar(&workers, "workers", 0, fmt.Sprintf("files read at once (default %d here: the cores, or 8 per core when MD5 runs on multi-buffer lanes)", intake.DefaultWorkers()))
+	f.BoolVar(&noPDQ, "no-pdq", false, "do not compute perceptual (PDQ) hashes of images: faster triage, but near-duplicates of known images go unmatched")
 	f.StringVar(&xo.dateOrder, "export-date-order", "auto", `date order of "Export chat" files: auto (inferred per file), dmy, mdy or ymd`)
 	f.StringVar(&xo.tz, "export-tz", "", `time zone of the phone that made "Export chat" files (IANA name, e.g. Europe/Madrid; default UTC, with a warning)`)
 	f.StringVar(&xo.owner, "export-owner", "", `the exporter's own name as it appears in "Export chat" files`)
@@ -109,7 +114,7 @@ func (a *app) ingestWith(cmd *cobra.Command, c *caseio.Case, dev store.Device, s
 	var warnings []string
 	o := intake.Options{
 		Workers: workers, ScratchDir: scratch, Operator: a.actor, Tool: caseio.Tool(),
-		Extractors: exs, ImageHasher: imageHasher(),
+		Extractors: exs, ImageHasher: imageHasher(!a.noPDQ),
 		Progress: func(p intake.Progress) {
 			switch p.Stage {
 			case "container":

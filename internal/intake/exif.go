@@ -22,7 +22,7 @@ func readEXIF(data []byte) (e *store.EXIF, err error) {
 			e, err = nil, fmt.Errorf("exif: malformed data (%v)", r)
 		}
 	}()
-	raw, err := exif.SearchAndExtractExif(data)
+	raw, err := exif.SearchAndExtractExif(exifRegion(data))
 	if errors.Is(err, exif.ErrNoExif) {
 		return nil, nil
 	}
@@ -81,6 +81,44 @@ func readEXIF(data []byte) (e *store.EXIF, err error) {
 		return nil, nil
 	}
 	return out, nil
+}
+
+// exifRegion narrows where the EXIF block is searched for: in a JPEG it
+// can only be an APP1 segment before the first scan, so the segments are
+// walked instead of scanning the whole image (which cost more than the
+// three hashes on photographs without EXIF); in other formats it is near
+// the start.
+func exifRegion(data []byte) []byte {
+	const other = 1 << 20
+	if len(data) < 4 || data[0] != 0xFF || data[1] != 0xD8 {
+		return data[:min(len(data), other)]
+	}
+	i := 2
+	for i+4 <= len(data) {
+		if data[i] != 0xFF {
+			return data[:min(len(data), other)] // not a marker: let the search look
+		}
+		m := data[i+1]
+		switch {
+		case m == 0xFF: // fill byte
+			i++
+			continue
+		case m == 0xDA || m == 0xD9: // start of scan, end of image: no EXIF before
+			return nil
+		case m >= 0xD0 && m <= 0xD7 || m == 0x01:
+			i += 2
+			continue
+		}
+		n := int(data[i+2])<<8 | int(data[i+3])
+		if n < 2 || i+2+n > len(data) {
+			return data[i:]
+		}
+		if m == 0xE1 && n >= 8 && string(data[i+4:i+10]) == "Exif\x00\x00" {
+			return data[i : i+2+n]
+		}
+		i += 2 + n
+	}
+	return nil
 }
 
 func cleanASCII(v any) string {

@@ -92,6 +92,21 @@ type Summary struct {
 	LinkedMedia int64           `json:"linked_media"` // media messages newly linked to files
 }
 
+// DefaultWorkers is how many files are read at once by default: the number
+// of cores, or eight per core when MD5 runs on multi-buffer lanes (which
+// need many streams to fill, and more reads in flight also help cold
+// evidence drives). Hashing itself never uses more than the cores.
+func DefaultWorkers() int {
+	if multiBufferMD5() {
+		return min(8*runtime.NumCPU(), 64)
+	}
+	return runtime.NumCPU()
+}
+
+// maxWholeImages bounds the memory all workers together may hold in whole
+// images kept for EXIF and PDQ.
+const maxWholeImages = 512 << 20
+
 // ErrInterrupted is returned when the context was cancelled: what was
 // stored is consistent and the same command resumes.
 var ErrInterrupted = errors.New("ingest interrupted; run the same command again to resume")
@@ -99,7 +114,7 @@ var ErrInterrupted = errors.New("ingest interrupted; run the same command again 
 // Ingest records the sources of one device.
 func Ingest(ctx context.Context, st store.Store, req Request, o Options) (Summary, error) {
 	if o.Workers <= 0 {
-		o.Workers = runtime.NumCPU()
+		o.Workers = DefaultWorkers()
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 2000

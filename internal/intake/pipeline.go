@@ -8,10 +8,14 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	md5simd "github.com/minio/md5-simd"
+	"golang.org/x/sync/semaphore"
 
 	"vigil/internal/artifact"
 	"vigil/internal/evidence"
@@ -83,8 +87,8 @@ type pipeline struct {
 
 	mu       sync.Mutex
 	claimed  []claimed
-	siblings map[string]string // source path → scratch copy
-	spool    atomic.Int64
+	siblings map[string]string   // source path → scratch copy
+	images   *semaphore.Weighted // bytes of whole images held by workers
 }
 
 func newPipeline(st store.Store, dev store.Device, rec store.Source, src evidence.Source, scratch string, o Options) *pipeline {
@@ -92,10 +96,11 @@ func newPipeline(st store.Store, dev store.Device, rec store.Source, src evidenc
 		st: st, dev: dev, rec: rec, top: src, scratch: scratch, o: o,
 		tracker:  evidence.NewTracker(o.Budget),
 		tasks:    make(chan task, 4*o.Workers),
-		results:  make(chan result, 4*o.Workers),
+		results:  make(chan result, 4096), // workers must not wait while the writer commits
 		nested:   make(chan struct{}, 64),
 		siblings: map[string]string{},
 		started:  time.Now(),
+		images:   semaphore.NewWeighted(max(maxWholeImages, o.MaxImageBytes)),
 	}
 }
 
@@ -140,12 +145,28 @@ func (p *pipeline) run(ctx context.Context) error {
 		close(p.tasks)
 	}()
 
+	var servers []md5simd.Server
+	if multiBufferMD5() && p.o.Workers >= 4 {
+		for i := 0; i < max(1, runtime.NumCPU()/2); i++ {
+			servers = append(servers, md5simd.NewServer())
+		}
+		defer func() {
+			for _, s := range servers {
+				s.Close()
+			}
+		}()
+	}
 	var workers sync.WaitGroup
 	for i := 0; i < p.o.Workers; i++ {
+		h := newHasher()
+		if len(servers) > 0 {
+			h = newLaneHasher(servers[i%len(servers)])
+		}
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			p.work(ctx)
+			defer h.Close()
+			p.work(ctx, h)
 		}()
 	}
 	go func() {
@@ -288,8 +309,8 @@ func cleanError(err error, s *openSource, name string) string {
 	return err.Error()
 }
 
-func (p *pipeline) work(ctx context.Context) {
-	w := &worker{p: p, h: newHasher(), buf: make([]byte, chunkSize)}
+func (p *pipeline) work(ctx context.Context, h *hasher) {
+	w := &worker{p: p, h: h, buf: make([]byte, chunkSize)}
 	for t := range p.tasks {
 		if ctx.Err() == nil {
 			if r, ok := w.process(ctx, t); ok {
@@ -346,6 +367,13 @@ func (w *worker) process(ctx context.Context, t task) (result, bool) {
 	_, r.sibling = artifact.IsSibling(display)
 	containerKind, isContainer := evidence.Container(path.Base(display), first)
 	keepWhole := kind == store.KindImage && t.info.Size() <= p.o.MaxImageBytes
+	if keepWhole {
+		// Whole images wait for room within maxWholeImages.
+		if err := p.images.Acquire(ctx, t.info.Size()); err != nil {
+			return r, false
+		}
+		defer p.images.Release(t.info.Size())
+	}
 	_, seekable := f.(io.ReaderAt)
 	needSpool := len(r.claims) > 0 || r.sibling || (isContainer && !seekable)
 
