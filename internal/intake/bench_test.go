@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	md5simd "github.com/minio/md5-simd"
+
 	"vigil/internal/store"
 )
 
@@ -51,4 +53,29 @@ func BenchmarkIngest(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+// BenchmarkHashLimitLanes is the same limit with MD5 on multi-buffer lanes,
+// as the intake runs it: 8 streams per core over 256 KiB writes.
+func BenchmarkHashLimitLanes(b *testing.B) {
+	if !multiBufferMD5() {
+		b.Skip("no AVX2")
+	}
+	srv := md5simd.NewServer()
+	defer srv.Close()
+	buf := make([]byte, 1<<20)
+	rand.NewChaCha8([32]byte{1}).Read(buf)
+	b.SetBytes(int64(len(buf)))
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		h := newLaneHasher(srv)
+		defer h.Close()
+		for pb.Next() {
+			h.Reset()
+			for off := 0; off < len(buf); off += chunkSize {
+				h.Write(buf[off : off+chunkSize])
+			}
+			h.sums()
+		}
+	})
 }
