@@ -28,6 +28,8 @@ type app struct {
 
 	cpuProfile  string
 	stopProfile func()
+
+	noPDQ bool // ingest without perceptual hashes
 }
 
 func (a *app) setup(cmd *cobra.Command) error {

@@ -60,7 +60,10 @@ func extractorsWith(o exportOptions) ([]artifact.Extractor, error) {
 }
 
 // imageHasher is the perceptual hash computed for every image.
-func imageHasher() intake.ImageHasher {
+func imageHasher(on bool) intake.ImageHasher {
+	if !on {
+		return nil
+	}
 	return func(ctx context.Context, data []byte) (intake.ImageHash, error) {
 		r, err := pdq.HashBytes(ctx, data, pdq.Limits{})
 		if err != nil {
