@@ -623,6 +623,7 @@ func (m *model) groups(d *derived) []Group {
 			g.Country = m.country(ch.creator)
 		}
 		g.Devices = m.labels(ch.devices)
+		g.Exports = ch.exports
 		parts := d.parts.of(cv)
 		g.Members = len(parts)
 		byCountry := map[string]int{}

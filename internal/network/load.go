@@ -75,7 +75,8 @@ type chatInfo struct {
 	created int64 // unix ms, noTime when unknown
 	creator int32 // account index, -1 when unknown
 	devices []int32
-	conv    int32 // conversation of a non-direct chat, -1 for direct chats
+	conv    int32    // conversation of a non-direct chat, -1 for direct chats
+	exports []string // JIDs of export chats folded into this group
 }
 
 // conv is a conversation: a group chat (one chat row), or a direct chat
@@ -282,13 +283,16 @@ func (m *model) load(ctx context.Context, st store.Store, progress func(string))
 		return err
 	}
 
-	progress("members")
-	if err := m.loadMembers(ctx, an, counts.Members); err != nil {
+	progress("messages")
+	if err := m.loadMessages(ctx, an); err != nil {
+		return err
+	}
+	if err := m.foldExports(ctx); err != nil {
 		return err
 	}
 
-	progress("messages")
-	if err := m.loadMessages(ctx, an); err != nil {
+	progress("members")
+	if err := m.loadMembers(ctx, an, counts.Members); err != nil {
 		return err
 	}
 

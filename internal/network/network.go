@@ -225,6 +225,9 @@ type Group struct {
 	MemberCountries []CountryCount `json:"member_countries"`
 	First           *time.Time     `json:"first"` // first and last message
 	Last            *time.Time     `json:"last"`
+	// Exports are the chat exports (which name a group by subject only)
+	// found to be this group by the messages they share with it.
+	Exports []string `json:"exports,omitempty"`
 }
 
 // CountryCount is a number of accounts from one country.

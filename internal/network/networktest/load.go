@@ -39,6 +39,9 @@ type View struct {
 	LIDs bool
 	// Batch is the number of messages per write (default 5000).
 	Batch int
+	// ExportJIDs names group chats as the export extractor does, which
+	// never learns a group's JID: "export:<SHA-256>" (of the path here).
+	ExportJIDs bool
 }
 
 const inviteURL = "https://chat.whatsapp.com/"
@@ -56,6 +59,17 @@ func Load(ctx context.Context, st store.Store, device store.Device, s *synth.Sce
 	}
 	if v.Extractor == "" {
 		v.Extractor = "whatsapp-test"
+	}
+	if v.ExportJIDs {
+		c := *s
+		c.Chats = append([]synth.Chat(nil), s.Chats...)
+		for i := range c.Chats {
+			if c.Chats[i].Kind != synth.Direct {
+				c.Chats[i].JID = "export:" + Hash(v.Path+"\x00"+c.Chats[i].JID)
+				c.Chats[i].InviteCode = ""
+			}
+		}
+		s = &c
 	}
 	if v.Batch <= 0 {
 		v.Batch = 5000

@@ -240,6 +240,18 @@ func EvidenceFile(ctx context.Context, st store.Store, phone1 store.Device) erro
 // where they have one; D2's own messages on PHONE-3 without a sender),
 // the evidence file, and the verdicts.
 func Operation(ctx context.Context, st store.Store) (*Truth, error) {
+	return OperationWith(ctx, st, Options{})
+}
+
+// Options vary how the Operation's sources are recorded.
+type Options struct {
+	// ExportJIDs gives PHONE-2's export of G1 the JID the export
+	// extractor gives it ("export:…"), as a real export has no group JID.
+	ExportJIDs bool
+}
+
+// OperationWith is Operation with options.
+func OperationWith(ctx context.Context, st store.Store, o Options) (*Truth, error) {
 	dev := map[string]store.Device{}
 	phones := Phones()
 	for _, p := range []string{"PHONE-1", "PHONE-2", "PHONE-3"} {
@@ -289,7 +301,7 @@ func Operation(ctx context.Context, st store.Store) (*Truth, error) {
 				}
 			}
 			if err := Load(ctx, st, d, &exp, View{Path: "WhatsApp Chat with Grupo Uno.txt", Extractor: "whatsapp-export-test",
-				Minutes: true, LIDs: true}); err != nil {
+				Minutes: true, LIDs: true, ExportJIDs: o.ExportJIDs}); err != nil {
 				return nil, err
 			}
 			if err := Load(ctx, st, d, &db, View{Path: "msgstore.db", Keys: true, LIDs: true}); err != nil {
