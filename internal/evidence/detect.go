@@ -79,11 +79,8 @@ func (s *fileSource) Close() error {
 }
 
 func openNested(r io.ReaderAt, size int64, kind string, depth int, b *Tracker) (Source, error) {
-	src, err := openKind(r, size, kind, b)
-	if err != nil {
-		return nil, fmt.Errorf("nested %s: %w", kind, err)
-	}
-	return src, nil
+	// The caller names the container and its kind; the cause says the rest.
+	return openKind(r, size, kind, b)
 }
 
 func openKind(r io.ReaderAt, size int64, kind string, t *Tracker) (Source, error) {

@@ -30,7 +30,7 @@ func openZip(r io.ReaderAt, size int64, t *Tracker) (src Source, err error) {
 	defer recoverAs(&err, "zip")
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return nil, fmt.Errorf("zip: %w", err)
+		return nil, fmt.Errorf("reading the central directory: %w", err)
 	}
 	zr.RegisterDecompressor(zipBzip2, func(r io.Reader) io.ReadCloser { return io.NopCloser(bzip2.NewReader(r)) })
 	zr.RegisterDecompressor(zipZstd, func(r io.Reader) io.ReadCloser {
