@@ -102,3 +102,49 @@ func BenchmarkExtractMsgstore(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(messages)/(b.Elapsed().Seconds()/float64(b.N)), "messages/s")
 }
+
+// discard is a store that keeps nothing: what the extractor costs alone,
+// reading and decoding, without the case store's writes.
+type discard struct {
+	store.Store // nil: only WriteArtifact is called
+	rows        int64
+}
+
+func (d *discard) WriteArtifact(_ context.Context, _ int64, b store.ArtifactBatch) error {
+	d.rows += int64(len(b.Messages) + len(b.Events))
+	return nil
+}
+
+// BenchmarkParseMsgstore reads the same msgstore.db as
+// BenchmarkExtractMsgstore into a store that discards the rows: the parse
+// alone, the figure issue 5 sets (< 60 s for a million messages).
+func BenchmarkParseMsgstore(b *testing.B) {
+	if testing.Short() {
+		b.Skip("-short: the million-message benchmark is long")
+	}
+	messages, chats := 1_000_000, 10_000
+	if v := os.Getenv("VIGIL_BENCH_MESSAGES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1000 {
+			b.Fatalf("VIGIL_BENCH_MESSAGES=%q: give a number of messages (at least 1000)", v)
+		}
+		messages, chats = n, max(n/100, 10)
+	}
+	src := benchMsgstore(b, chats, messages)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sink := &discard{}
+		in := &artifact.Input{Device: store.Device{ID: 1, Label: "BENCH"}, Artifact: store.Artifact{ID: 1}, Path: "msgstore.db",
+			Local: src, Store: sink, Warn: func(f string, args ...any) { b.Fatalf(f, args...) }}
+		if err := (&Msgstore{}).Extract(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+		if sink.rows < int64(messages) {
+			b.Fatalf("%d rows decoded, want at least %d", sink.rows, messages)
+		}
+		b.ReportMetric(float64(sink.rows), "rows")
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(messages)/(b.Elapsed().Seconds()/float64(b.N)), "messages/s")
+}
