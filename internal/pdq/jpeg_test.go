@@ -265,6 +265,9 @@ func TestWriteBenchJPEGs(t *testing.T) {
 	if dir == "" {
 		t.Skip("set PDQ_BENCH_JPEG_DIR to write the benchmark JPEGs")
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 50 {
 		var b bytes.Buffer
 		if err := jpeg.Encode(&b, photoLike(1024, 768, uint64(100+i)), &jpeg.Options{Quality: 90}); err != nil {
