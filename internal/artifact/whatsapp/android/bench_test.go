@@ -40,6 +40,20 @@ func benchMsgstore(b *testing.B, chats, messages int) string {
 	return p
 }
 
+// benchSize is the benchmark msgstore's size: a million messages in
+// 10,000 chats, or VIGIL_BENCH_MESSAGES messages in a hundredth as many.
+func benchSize(b *testing.B) (messages, chats int) {
+	v := os.Getenv("VIGIL_BENCH_MESSAGES")
+	if v == "" {
+		return 1_000_000, 10_000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1000 {
+		b.Fatalf("VIGIL_BENCH_MESSAGES=%q: give a number of messages (at least 1000)", v)
+	}
+	return n, max(n/100, 10)
+}
+
 // BenchmarkExtractMsgstore extracts a modern msgstore.db with a million
 // messages in 10,000 chats into a fresh case store, end to end through
 // the store interface (VIGIL_BENCH_MESSAGES changes the size; -short
@@ -50,14 +64,7 @@ func BenchmarkExtractMsgstore(b *testing.B) {
 	if testing.Short() {
 		b.Skip("-short: the million-message benchmark is long")
 	}
-	messages, chats := 1_000_000, 10_000
-	if v := os.Getenv("VIGIL_BENCH_MESSAGES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1000 {
-			b.Fatalf("VIGIL_BENCH_MESSAGES=%q: give a number of messages (at least 1000)", v)
-		}
-		messages, chats = n, max(n/100, 10)
-	}
+	messages, chats := benchSize(b)
 	batch := 0
 	if v := os.Getenv("VIGIL_BENCH_BATCH"); v != "" {
 		batch, _ = strconv.Atoi(v)
@@ -122,14 +129,7 @@ func BenchmarkParseMsgstore(b *testing.B) {
 	if testing.Short() {
 		b.Skip("-short: the million-message benchmark is long")
 	}
-	messages, chats := 1_000_000, 10_000
-	if v := os.Getenv("VIGIL_BENCH_MESSAGES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1000 {
-			b.Fatalf("VIGIL_BENCH_MESSAGES=%q: give a number of messages (at least 1000)", v)
-		}
-		messages, chats = n, max(n/100, 10)
-	}
+	messages, chats := benchSize(b)
 	src := benchMsgstore(b, chats, messages)
 	ctx := context.Background()
 	b.ResetTimer()
