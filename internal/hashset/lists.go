@@ -106,8 +106,10 @@ func skipLine(line []byte) bool {
 	return len(t) == 0 || t[0] == '#'
 }
 
-func (r *run) readSums(in *bufio.Reader) error {
-	want := sumLength[r.meta.Format]
+// eachLine calls parse for every line that is not blank or a comment,
+// numbered from 1, and stores what it returns: an entry, nil for a line
+// to pass over (a header), or an error recorded against the line.
+func (r *run) eachLine(in *bufio.Reader, parse func(b []byte, n int64) (*Entry, error)) error {
 	lr := &lineReader{br: in}
 	for {
 		b, err := lr.next()
@@ -120,50 +122,42 @@ func (r *run) readSums(in *bufio.Reader) error {
 		if skipLine(b) {
 			continue
 		}
-		hash, name, err := parseSumLine(strings.TrimRight(string(b), " \t"))
-		if err == nil && len(hash) != want {
-			err = fmt.Errorf("hash %q has %d digits where %s lines hold %d", clip(hash), len(hash), r.meta.Format, want)
-		}
-		e := Entry{PDQQuality: -1, Size: -1, Name: name, Line: lr.n}
-		if err == nil {
-			err = setHashByLength(&e, "hash", hash)
-		}
+		e, err := parse(b, lr.n)
 		if err != nil {
 			if err := r.bad("line", lr.n, -1, err); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := r.emit("line", &e); err != nil {
+		if e == nil {
+			continue
+		}
+		if err := r.emit("line", e); err != nil {
 			return err
 		}
 	}
 }
 
-func (r *run) readPlain(in *bufio.Reader) error {
-	lr := &lineReader{br: in}
-	for {
-		b, err := lr.next()
-		if err == io.EOF {
-			return nil
-		}
+func (r *run) readSums(in *bufio.Reader) error {
+	want := sumLength[r.meta.Format]
+	return r.eachLine(in, func(b []byte, n int64) (*Entry, error) {
+		hash, name, err := parseSumLine(strings.TrimRight(string(b), " \t"))
 		if err != nil {
-			return r.readErr("line", lr.n, err)
+			return nil, err
 		}
-		if skipLine(b) {
-			continue
+		if len(hash) != want {
+			return nil, fmt.Errorf("hash %q has %d digits where %s lines hold %d", clip(hash), len(hash), r.meta.Format, want)
 		}
-		e := Entry{PDQQuality: -1, Size: -1, Line: lr.n}
-		if err := setHashByLength(&e, "hash", string(bytes.TrimSpace(b))); err != nil {
-			if err := r.bad("line", lr.n, -1, err); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := r.emit("line", &e); err != nil {
-			return err
-		}
-	}
+		e := &Entry{PDQQuality: -1, Size: -1, Name: name, Line: n}
+		return e, setHashByLength(e, "hash", hash)
+	})
+}
+
+func (r *run) readPlain(in *bufio.Reader) error {
+	return r.eachLine(in, func(b []byte, n int64) (*Entry, error) {
+		e := &Entry{PDQQuality: -1, Size: -1, Line: n}
+		return e, setHashByLength(e, "hash", string(bytes.TrimSpace(b)))
+	})
 }
 
 // readPDQList reads "hash[,quality[,id]]" lines, as the PDQ reference
@@ -171,27 +165,17 @@ func (r *run) readPlain(in *bufio.Reader) error {
 // line, commas included. A first line whose first field is not
 // hexadecimal is taken as a header.
 func (r *run) readPDQList(in *bufio.Reader) error {
-	lr := &lineReader{br: in}
 	first := true
-	for {
-		b, err := lr.next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return r.readErr("line", lr.n, err)
-		}
-		if skipLine(b) {
-			continue
-		}
+	return r.eachLine(in, func(b []byte, n int64) (*Entry, error) {
 		fields := strings.SplitN(string(b), ",", 3)
 		if first {
 			first = false
 			if pdqHeader(fields) {
-				continue
+				return nil, nil
 			}
 		}
-		e := Entry{PDQQuality: -1, Size: -1, Line: lr.n}
+		e := &Entry{PDQQuality: -1, Size: -1, Line: n}
+		var err error
 		e.PDQ, err = normHex("pdq", strings.TrimSpace(fields[0]), 64)
 		if err == nil && len(fields) > 1 {
 			e.PDQQuality, err = parseQuality(fields[1])
@@ -199,16 +183,8 @@ func (r *run) readPDQList(in *bufio.Reader) error {
 		if len(fields) > 2 {
 			e.Ref = strings.TrimSpace(fields[2])
 		}
-		if err != nil {
-			if err := r.bad("line", lr.n, -1, err); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := r.emit("line", &e); err != nil {
-			return err
-		}
-	}
+		return e, err
+	})
 }
 
 // pdqHeader reports whether the fields of a first line are column names
