@@ -259,7 +259,15 @@ func (v *fatVolume) parseDir(data []byte, parentDeleted bool) []ventry {
 		}
 		attr := e[11]
 		if attr&0x3f == 0x0f { // long name piece; stored last piece first
-			if e[0]&0x40 != 0 || e[0] == 0xe5 && !lfnOK {
+			// A live piece's ordinal marks the last piece (0x40), which
+			// comes first. Deleting overwrites the ordinal with 0xE5 (which
+			// has that bit set too), so deleted pieces go on one name while
+			// their checksum stays the same.
+			start := e[0]&0x40 != 0
+			if e[0] == 0xe5 {
+				start = !lfnOK || e[13] != lfnSum
+			}
+			if start {
 				lfn, lfnOK, lfnSum = nil, true, e[13]
 			}
 			if e[13] != lfnSum {
@@ -274,7 +282,7 @@ func (v *fatVolume) parseDir(data []byte, parentDeleted bool) []ventry {
 		}
 		longName := ""
 		deleted := e[0] == 0xe5 || parentDeleted
-		if lfnOK && (e[0] == 0xe5 || shortNameSum(e[:11]) == lfnSum) {
+		if lfnOK && (e[0] == 0xe5 && deletedFirstByte(e[:11], lfnSum) || e[0] != 0xe5 && shortNameSum(e[:11]) == lfnSum) {
 			longName = decodeLFN(lfn)
 		}
 		lfn, lfnOK = nil, false
@@ -310,6 +318,22 @@ func (v *fatVolume) parseDir(data []byte, parentDeleted bool) []ventry {
 		out = append(out, ve)
 	}
 	return out
+}
+
+// deletedFirstByte reports whether the long name whose checksum is sum
+// can belong to the deleted short name n, whose first byte deletion
+// overwrote: exactly one first byte gives that checksum (each step of the
+// sum is a bijection), and the long name is taken only when that byte is
+// one a short name may start with.
+func deletedFirstByte(n []byte, sum byte) bool {
+	b := [11]byte(n)
+	for c := 0; c < 256; c++ {
+		b[0] = byte(c)
+		if shortNameSum(b[:]) == sum {
+			return c > ' ' && c != 0xe5 && c != '.' && !(c >= 'a' && c <= 'z') && !strings.ContainsRune("\"*+,/:;<=>?[\\]|", rune(c))
+		}
+	}
+	return false
 }
 
 func shortNameSum(n []byte) byte {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,8 +106,12 @@ func fileDigest(t testing.TB, p string) ([32]byte, time.Time) {
 	return sha256.Sum256(b), fi.ModTime()
 }
 
+// deletedLong is the long name of the second deleted file makeFAT writes.
+const deletedLong = "An evening photo with a long name.jpeg"
+
 // makeFAT builds a FAT image of the given FAT size with mtools, with tr in
-// it, plus a deleted file "GONE.TXT" holding gone.
+// it, plus two deleted files: "GONE.TXT" holding gone, and deletedLong
+// (three long-name pieces) holding gone reversed.
 func makeFAT(t testing.TB, p string, bits string, size int64, tr tree, gone []byte) {
 	t.Helper()
 	needTools(t, "mkfs.fat", "mcopy", "mmd", "mdel")
@@ -122,7 +127,11 @@ func makeFAT(t testing.TB, p string, bits string, size int64, tr tree, gone []by
 		g := filepath.Join(t.TempDir(), "GONE.TXT")
 		os.WriteFile(g, gone, 0o644)
 		run(t, "mcopy", "-m", "-i", p, g, "::/GONE.TXT")
+		l := filepath.Join(t.TempDir(), deletedLong)
+		os.WriteFile(l, reversed(gone), 0o644)
+		run(t, "mcopy", "-m", "-i", p, l, "::/")
 		run(t, "mdel", "-i", p, "::/GONE.TXT")
+		run(t, "mdel", "-i", p, "::/"+deletedLong)
 	}
 }
 
@@ -151,6 +160,12 @@ func TestFATImages(t *testing.T) {
 			g = wantFile(t, found, "_ONE.TXT", gone)
 			if !MetaOf(g.info).Deleted {
 				t.Error("deleted file not flagged")
+			}
+			// A deleted long name is read whole: its pieces lost their
+			// ordinals, not their order or checksum.
+			g = wantFile(t, found, deletedLong, reversed(gone))
+			if !MetaOf(g.info).Deleted {
+				t.Error("deleted long-named file not flagged")
 			}
 			src.Close()
 			after, mtime2 := fileDigest(t, p)
@@ -473,4 +488,10 @@ func TestFATDirectoryLoop(t *testing.T) {
 	if len(found) > 10 {
 		t.Errorf("walk went round the loop: %d entries", len(found))
 	}
+}
+
+func reversed(b []byte) []byte {
+	r := slices.Clone(b)
+	slices.Reverse(r)
+	return r
 }
