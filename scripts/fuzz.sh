@@ -19,7 +19,7 @@ fail=0
 for t in "${targets[@]}"; do
   pkg=${t% *}; name=${t#* }
   start=$(date +%s)
-  out=$(go test -run "^$" -fuzz "^${name}\$" -fuzztime "${per}s" -fuzzminimizetime 2s "./$pkg" 2>&1)
+  out=$(go test -run "^$" -fuzz "^${name}\$" -fuzztime "${per}s" -fuzzminimizetime 10x "./$pkg" 2>&1)
   rc=$?
   execs=$(echo "$out" | grep -o 'execs: [0-9]*' | tail -1 | awk '{print $2}')
   status=ok; [ $rc -ne 0 ] && { status=FAIL; fail=1; }

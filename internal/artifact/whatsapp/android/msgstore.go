@@ -433,12 +433,16 @@ func (r *reader) readJIDs() error {
 		}
 		l, okL := r.jids[lid.Int64]
 		ph, okP := r.jids[pj.Int64]
-		if !okL || !okP || l.server != phone.ServerLID || ph.server != phone.ServerPerson {
+		// The JIDs as written (raw_string) must agree with the server
+		// columns: a damaged row whose two disagree maps nothing.
+		lj, pjid := r.bare(l), r.bare(ph)
+		if !okL || !okP || l.server != phone.ServerLID || ph.server != phone.ServerPerson ||
+			!strings.HasSuffix(lj, "@"+phone.ServerLID) || !strings.HasSuffix(pjid, "@"+phone.ServerPerson) {
 			r.p.note("jid_map row that does not map a LID to a phone", "lid_row_id %d → jid_row_id %d", lid.Int64, pj.Int64)
 			continue
 		}
 		r.lids[lid.Int64] = pj.Int64
-		a := store.Account{JID: r.bare(ph), LID: r.bare(l)}
+		a := store.Account{JID: pjid, LID: lj}
 		if n := names[lid.Int64]; n != "" {
 			a.Names, a.NameBasis = []string{n}, "msgstore lid_display_name"
 		}
