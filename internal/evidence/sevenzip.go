@@ -17,6 +17,9 @@ import (
 // again up to each one.
 func open7z(r io.ReaderAt, size int64, t *Tracker) (src Source, err error) {
 	defer recoverAs(&err, "7z")
+	if err := check7z(r, size); err != nil {
+		return nil, err
+	}
 	zr, err := sevenzip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("7z: %w", err)
