@@ -30,12 +30,21 @@ func checkTIFF(raw []byte) error {
 	}
 	const maxIFDs, maxEntries = 64, 2048
 	seen := map[uint32]bool{}
-	queue := []uint32{bo.Uint32(raw[4:])}
+	first := bo.Uint32(raw[4:])
+	if first < 8 {
+		// go-exif would read the header itself as IFD0 (found by
+		// FuzzReadEXIF: its counts made go-exif allocate gigabytes).
+		return fmt.Errorf("exif: first IFD at offset %d, inside the TIFF header", first)
+	}
+	queue := []uint32{first}
 	for len(queue) > 0 {
 		off := queue[0]
 		queue = queue[1:]
 		if off == 0 {
 			continue
+		}
+		if off < 8 {
+			return fmt.Errorf("exif: IFD at offset %d, inside the TIFF header", off)
 		}
 		if seen[off] {
 			return fmt.Errorf("exif: IFD at %d is reached twice (a loop)", off)
