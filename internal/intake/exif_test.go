@@ -2,6 +2,7 @@ package intake
 
 import (
 	"encoding/binary"
+	"strings"
 	"testing"
 )
 
@@ -93,6 +94,21 @@ func TestReadEXIFRefusesGarbageWithoutPanic(t *testing.T) {
 	} {
 		if e, err := readEXIF(b); e != nil && err == nil && e.Make != "" {
 			t.Errorf("garbage %q gave %+v", b, e)
+		}
+	}
+}
+
+// An IFD offset inside the 8-byte TIFF header made go-exif read the header
+// as an IFD and allocate what its "counts" asked (14 s and gigabytes for
+// this 26-byte input, found by FuzzReadEXIF): refused, saying why.
+func TestEXIFGuardOffsetInsideHeader(t *testing.T) {
+	for _, b := range [][]byte{
+		[]byte("MM\x00*\x00\x00\x00\x00\x00\x00\x10\x00j\x04\x01\x0f\x00\x02\xc5\xc5SN-0MM"),
+		[]byte("II*\x00\x04\x00\x00\x00\x00\x00\x10\x00j\x04\x01\x0f\x00\x02\xc5\xc5SN-0MM"),
+	} {
+		e, err := readEXIF(b)
+		if e != nil || err == nil || !strings.Contains(err.Error(), "inside the TIFF header") {
+			t.Errorf("%q: %+v, %v", b, e, err)
 		}
 	}
 }
