@@ -60,13 +60,18 @@ func walk7zHeader(r io.ReaderAt, size int64) error {
 	if nextSize > max7zHeader {
 		return fmt.Errorf("7z header of %d bytes: larger than the %d Vigil reads: %w", nextSize, max7zHeader, errCorrupt)
 	}
-	at := off + 32 + int64(min(nextOff, math.MaxInt64/2))
-	if nextOff > math.MaxInt64/2 || at+int64(nextSize) > size || nextSize == 0 {
+	if nextSize == 0 {
 		return errWalk
+	}
+	at := off + 32 + int64(min(nextOff, math.MaxInt64/2))
+	if nextOff > math.MaxInt64/2 || at+int64(nextSize) > size {
+		// The library would parse the part that is there before it
+		// found the header short.
+		return fmt.Errorf("7z header runs past the end of the archive (cut short?): %w", errCorrupt)
 	}
 	hdr := make([]byte, nextSize)
 	if _, err := r.ReadAt(hdr, at); err != nil {
-		return errWalk
+		return fmt.Errorf("7z header: %v: %w", err, errCorrupt)
 	}
 	if crc32.ChecksumIEEE(hdr) != nextCRC {
 		return fmt.Errorf("7z header checksum mismatch (the archive is damaged): %w", errCorrupt)
@@ -664,10 +669,10 @@ func (s *streams7z) unpackHeader(r io.ReaderAt, base, size int64) ([]byte, error
 		return nil, fmt.Errorf("7z header of %d bytes (%d packed): larger than the %d Vigil reads: %w", unpacked, packed, max7zHeader, errCorrupt)
 	}
 	at := base + 32 + int64(min(s.packPos, math.MaxInt64/4))
-	if s.packPos > math.MaxInt64/4 || at+int64(packed) > size {
+	if s.packPos > math.MaxInt64/4 || at > size {
 		return nil, errWalk
 	}
-	src := io.NewSectionReader(r, at, int64(packed))
+	src := io.NewSectionReader(r, at, min(int64(packed), size-at))
 	var rd io.Reader
 	switch {
 	case bytes.Equal(c.id, []byte{0x00}): // stored
@@ -694,9 +699,9 @@ func (s *streams7z) unpackHeader(r io.ReaderAt, base, size int64) ([]byte, error
 	default:
 		return nil, fmt.Errorf("7z header packed with method %x (encrypted, or a method Vigil does not unpack headers with): %w", c.id, errCorrupt)
 	}
+	// A damaged stream ends early: the library parses what it unpacked
+	// up to there, so that part is walked.
 	out := make([]byte, unpacked)
-	if _, err := io.ReadFull(rd, out); err != nil {
-		return nil, errWalk // damaged: the library says so
-	}
-	return out, nil
+	n, _ := io.ReadFull(rd, out)
+	return out[:n], nil
 }

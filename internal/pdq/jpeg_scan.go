@@ -207,6 +207,12 @@ func (d *jpegDecoder) decodeScan(sc *scanInfo) error {
 			}
 		}
 	}
+	// Whole bytes of data left when the last block is decoded are bytes
+	// an encoder does not write: libjpeg warns "extraneous bytes before
+	// marker" (an encoder pads the last byte only).
+	if d.nbits >= d.pad+8 {
+		d.warned = true
+	}
 	return nil
 }
 
