@@ -331,16 +331,8 @@ func (w *walk7z) streams() (*streams7z, error) {
 				return nil, err
 			}
 		}
-		if id == 0x0a { // CRC
-			if err := w.crcs(n); err != nil {
-				return nil, err
-			}
-			if id, err = w.byte(); err != nil {
-				return nil, err
-			}
-		}
-		if id != 0 {
-			return nil, errWalk
+		if err := w.crcsThenEnd(id, n); err != nil {
+			return nil, err
 		}
 		if id, err = w.byte(); err != nil {
 			return nil, err
@@ -419,10 +411,17 @@ func (w *walk7z) unpackInfo(s *streams7z) error {
 	if err != nil {
 		return err
 	}
+	return w.crcsThenEnd(id, nf)
+}
+
+// crcsThenEnd reads what may end a block: CRCs of count items (when id
+// says so), then the end id.
+func (w *walk7z) crcsThenEnd(id byte, count uint64) error {
 	if id == 0x0a {
-		if err := w.crcs(nf); err != nil {
+		if err := w.crcs(count); err != nil {
 			return err
 		}
+		var err error
 		if id, err = w.byte(); err != nil {
 			return err
 		}
@@ -559,18 +558,7 @@ func (w *walk7z) subStreams(s *streams7z) error {
 			return err
 		}
 	}
-	if id == 0x0a {
-		if err := w.crcs(files); err != nil {
-			return err
-		}
-		if id, err = w.byte(); err != nil {
-			return err
-		}
-	}
-	if id != 0 {
-		return errWalk
-	}
-	return nil
+	return w.crcsThenEnd(id, files)
 }
 
 func (w *walk7z) files() error {
