@@ -18,16 +18,23 @@ import (
 // not listed: they hold no user content.
 
 type ntfsVolume struct {
-	mu  sync.Mutex
-	ctx *ntfs.NTFSContext
+	mu   sync.Mutex
+	ctx  *ntfs.NTFSContext
+	size int64 // of the volume
 }
+
+// maxNTFSIndex bounds a directory's index allocation: go-ntfs visits it
+// 4 KiB at a time up to its declared size, so a crafted size of
+// terabytes kept a listing busy for hours (found by FuzzNTFS). No real
+// directory index comes near a gigabyte, nor past the volume.
+const maxNTFSIndex = 1 << 30
 
 func openNTFS(r io.ReaderAt, size int64, t *Tracker) (Source, error) {
 	ctx, err := ntfs.GetNTFSContext(guardReaderAt{r, "NTFS"}, 0)
 	if err != nil {
 		return nil, fmt.Errorf("NTFS: %w", err)
 	}
-	return newImageFS(kindNTFS, "NTFS", &ntfsVolume{ctx: ctx}, size, nilIfTop(t)), nil
+	return newImageFS(kindNTFS, "NTFS", &ntfsVolume{ctx: ctx, size: size}, size, nilIfTop(t)), nil
 }
 
 type ntfsRef struct {
@@ -48,6 +55,13 @@ func (v *ntfsVolume) list(d *ventry) ([]ventry, error) {
 	dir, err := v.ctx.GetMFT(ref.mft)
 	if err != nil {
 		return nil, fmt.Errorf("MFT record %d: %w", ref.mft, err)
+	}
+	for _, attr := range dir.EnumerateAttributes(v.ctx) {
+		if attr.Type().Value == ntfs.ATTR_TYPE_INDEX_ALLOCATION {
+			if n := int64(attr.DataSize()); n < 0 || n > min(v.size, maxNTFSIndex) {
+				return nil, fmt.Errorf("MFT record %d: a directory index of %d bytes on a volume of %d: %w", ref.mft, attr.DataSize(), v.size, errCorrupt)
+			}
+		}
 	}
 	var out []ventry
 	for _, fi := range ntfs.ListDir(v.ctx, dir) {
