@@ -19,11 +19,26 @@ fail=0
 for t in "${targets[@]}"; do
   pkg=${t% *}; name=${t#* }
   start=$(date +%s)
+  corpus="$pkg/testdata/fuzz/$name"
+  before=$(ls "$corpus" 2>/dev/null | wc -l)
   out=$(go test -run "^$" -fuzz "^${name}\$" -fuzztime "${per}s" -fuzzminimizetime 10x "./$pkg" 2>&1)
   rc=$?
   execs=$(echo "$out" | grep -o 'execs: [0-9]*' | tail -1 | awk '{print $2}')
-  status=ok; [ $rc -ne 0 ] && { status=FAIL; fail=1; }
-  printf '%-4s %-40s %-22s %6ss %12s execs\n' "$status" "./$pkg" "$name" "$(( $(date +%s) - start ))" "${execs:-?}"
+  status=ok
+  if [ $rc -ne 0 ]; then
+    after=$(ls "$corpus" 2>/dev/null | wc -l)
+    if [ "$after" = "$before" ] && echo "$out" | grep -q '^    context deadline exceeded$'; then
+      # Go 1.26's fuzzing coordinator can report its own -fuzztime deadline
+      # as a failure when a worker is mid-input at that moment
+      # (golang/go#75804, fixed in Go 1.27): no input is written, nothing
+      # was found. Reported, not counted as a failure.
+      status=ok; rc=0; note=" (coordinator deadline race, golang/go#75804; no input written)"
+    else
+      status=FAIL; fail=1
+    fi
+  fi
+  printf '%-4s %-40s %-22s %6ss %12s execs%s\n' "$status" "./$pkg" "$name" "$(( $(date +%s) - start ))" "${execs:-?}" "${note:-}"
+  note=""
   [ $rc -ne 0 ] && echo "$out" | tail -30
 done
 exit $fail

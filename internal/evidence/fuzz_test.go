@@ -22,7 +22,14 @@ import (
 // testdata/fuzz/FuzzXxx, written by TestWriteFuzzSeeds from fixtures the
 // tests build.
 
-const fuzzHang = 20 * time.Second
+// fuzzHang is how long one input may take (VIGIL_FUZZ_HANG, a Go
+// duration, to hunt slow inputs with a shorter one).
+var fuzzHang = func() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("VIGIL_FUZZ_HANG")); err == nil && d > 0 {
+		return d
+	}
+	return 20 * time.Second
+}()
 
 var fuzzBudget = Budget{MaxDepth: 2, MaxEntries: 2000, MaxExpanded: 8 << 20, MaxEntry: 2 << 20, MaxRatio: 200}
 
