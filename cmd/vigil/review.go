@@ -54,8 +54,8 @@ func newReviewQueueCmd(a *app) *cobra.Command {
 					return err
 				}
 				seen := map[string]bool{}
-				decided := map[string]bool{}
-				err = c.Store.Files(ctx, store.FileQuery{Device: device, Kind: kind, Match: "none"}, func(v store.FileView) error {
+				q := store.FileQuery{Device: device, Kind: kind, Match: "none", Undecided: true}
+				err = c.Store.Files(ctx, q, func(v store.FileView) error {
 					if v.SHA256 == "" || seen[v.SHA256] {
 						return nil
 					}
@@ -63,16 +63,6 @@ func newReviewQueueCmd(a *app) *cobra.Command {
 						return nil
 					}
 					seen[v.SHA256] = true
-					if _, ok := decided[v.SHA256]; !ok {
-						ds, err := c.Store.Decisions(ctx, v.SHA256)
-						if err != nil {
-							return err
-						}
-						decided[v.SHA256] = len(ds) > 0
-					}
-					if decided[v.SHA256] {
-						return nil
-					}
 					return p.Row(v)
 				})
 				if err != nil {

@@ -174,6 +174,8 @@ type FileQuery struct {
 	SHA256   string
 	Errors   bool   // only files with errors
 	Match    string // "alert", "known", "none" (no hit in an alert or known set), "" for all
+	// Undecided keeps only contents no analyst has decided on.
+	Undecided bool
 }
 
 // FileView is a file joined with its device and content, as listed.

@@ -424,6 +424,9 @@ func (s *Store) Files(ctx context.Context, q store.FileQuery, fn func(store.File
 	if q.Errors {
 		where = append(where, "(f.error IS NOT NULL OR c.error IS NOT NULL)")
 	}
+	if q.Undecided {
+		where = append(where, "NOT EXISTS (SELECT 1 FROM decision x WHERE x.sha256 = f.sha256)")
+	}
 	const statusOf = `(SELECT min(s.status) FROM hit h JOIN hash_entry e ON e.id = h.entry_id JOIN hashset s ON s.id = e.set_id
 		WHERE h.sha256 = f.sha256 AND s.status IN ('alert', 'known'))`
 	switch q.Match {
