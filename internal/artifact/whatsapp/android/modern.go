@@ -165,25 +165,39 @@ func (r *reader) readModernMessages() error {
 // quotedLinks records links in quoted texts (message_quoted.text_data):
 // a reply keeps the text it quotes even when that message is gone.
 func (r *reader) quotedLinks() error {
-	cols := r.db.Columns(r.ctx, "message_quoted")
-	if !cols["message_row_id"] || !cols["text_data"] {
+	return r.columnLinks("message_quoted", "text_data", "quoted text", "/quoted")
+}
+
+// previewLinks records links from message_text.url (link previews).
+func (r *reader) previewLinks() error {
+	return r.columnLinks("message_text", "url", "url", "")
+}
+
+// columnLinks records the links in table.column, a table keyed by
+// message_row_id, dated and placed by the message the row belongs to;
+// suffix marks the row references ("/quoted").
+func (r *reader) columnLinks(table, column, what, suffix string) error {
+	cols := r.db.Columns(r.ctx, table)
+	if !cols["message_row_id"] || !cols[column] {
 		return nil
 	}
-	rows, err := r.query(`SELECT q.message_row_id, m.chat_row_id, m.timestamp, q.text_data FROM message_quoted q
-		JOIN message m ON m._id = q.message_row_id WHERE q.text_data IS NOT NULL ORDER BY q.message_row_id`)
+	rows, err := r.query(`SELECT t.message_row_id, m.chat_row_id, m.timestamp, t.` + column + ` FROM ` + table + ` t
+		JOIN message m ON m._id = t.message_row_id WHERE t.` + column + ` IS NOT NULL ORDER BY t.message_row_id`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id, chat, ts sql.NullInt64
-		var text any
-		if err := rows.Scan(&id, &chat, &ts, &text); err != nil {
-			return fmt.Errorf("message_quoted: %w", err)
+		var v any
+		if err := rows.Scan(&id, &chat, &ts, &v); err != nil {
+			return fmt.Errorf("%s: %w", table, err)
 		}
 		ref := "message:" + strconv.FormatInt(id.Int64, 10)
-		for _, l := range whatsapp.Links(r.p.text(text, ref+" quoted text"), r.chatJIDByRow(chat.Int64), ref, r.msTime(ts, ref+" timestamp")) {
-			l.RowRef = ref + "/quoted"
+		for _, l := range whatsapp.Links(r.p.text(v, ref+" "+what), r.chatJIDByRow(chat.Int64), ref, r.msTime(ts, ref+" timestamp")) {
+			if suffix != "" {
+				l.RowRef = ref + suffix
+			}
 			if err := r.out.link(l); err != nil {
 				return err
 			}
@@ -202,33 +216,6 @@ func (r *reader) links(m store.Message) error {
 		}
 	}
 	return nil
-}
-
-// previewLinks records links from message_text.url (link previews).
-func (r *reader) previewLinks() error {
-	if !r.db.HasTable("message_text") || !r.db.HasColumn(r.ctx, "message_text", "url") || !r.db.HasColumn(r.ctx, "message_text", "message_row_id") {
-		return nil
-	}
-	rows, err := r.query(`SELECT t.message_row_id, m.chat_row_id, m.timestamp, t.url FROM message_text t
-		JOIN message m ON m._id = t.message_row_id WHERE t.url IS NOT NULL ORDER BY t.message_row_id`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, chat, ts sql.NullInt64
-		var u any
-		if err := rows.Scan(&id, &chat, &ts, &u); err != nil {
-			return fmt.Errorf("message_text: %w", err)
-		}
-		ref := "message:" + strconv.FormatInt(id.Int64, 10)
-		for _, l := range whatsapp.Links(r.p.text(u, ref+" url"), r.chatJIDByRow(chat.Int64), ref, r.msTime(ts, ref+" timestamp")) {
-			if err := r.out.link(l); err != nil {
-				return err
-			}
-		}
-	}
-	return rows.Err()
 }
 
 // systemTargets reads message_system_chat_participant: the accounts each
