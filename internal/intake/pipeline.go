@@ -158,9 +158,11 @@ func (p *pipeline) run(ctx context.Context) error {
 	}
 	var workers sync.WaitGroup
 	for i := 0; i < p.o.Workers; i++ {
-		h := newHasher()
+		var h *hasher
 		if len(servers) > 0 {
 			h = newLaneHasher(servers[i%len(servers)])
+		} else {
+			h = newHasher()
 		}
 		workers.Add(1)
 		go func() {
