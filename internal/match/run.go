@@ -223,10 +223,17 @@ func indexes(ctx context.Context, st store.Store, o RunOptions, n int64, status 
 		return nil, nil, false, nil, err
 	}
 	fp, _ := hex.DecodeString(fpHex)
-	// Entry ids are dense per set: remember each set's id range for the
-	// status of a hit instead of a map of every entry.
-	type span struct{ lo, hi int64 }
-	spans := map[int64]*span{}
+	// Entry ids are dense per set: each set's id range tells the status
+	// of a hit, instead of a map of every entry.
+	type span struct{ set, lo, hi int64 }
+	var spans []span
+	for set := range status {
+		lo, hi, err := st.HashEntrySpan(ctx, set)
+		if err != nil {
+			return nil, nil, false, nil, err
+		}
+		spans = append(spans, span{set, lo, hi})
+	}
 	var ex *Exact
 	var pq *PDQ
 	used := false
@@ -242,17 +249,8 @@ func indexes(ctx context.Context, st store.Store, o RunOptions, n int64, status 
 	entries := func(yield func(IndexEntry, error) bool) {
 		stop := errors.New("stop")
 		err := st.HashEntries(ctx, 0, func(e store.HashEntry) error {
-			sp := spans[e.SetID]
-			if sp == nil {
-				sp = &span{lo: e.ID, hi: e.ID}
-				spans[e.SetID] = sp
-			}
-			sp.lo, sp.hi = min(sp.lo, e.ID), max(sp.hi, e.ID)
 			if done++; done%200000 == 0 {
 				progress("indexing hash sets", done, n)
-			}
-			if used {
-				return nil
 			}
 			if e.ID > 1<<32-1 {
 				return fmt.Errorf("hash entry id %d does not fit the index", e.ID)
@@ -267,13 +265,7 @@ func indexes(ctx context.Context, st store.Store, o RunOptions, n int64, status 
 			yield(IndexEntry{}, err)
 		}
 	}
-	if used {
-		for _, err := range entries { // spans only
-			if err != nil {
-				return nil, nil, false, nil, err
-			}
-		}
-	} else {
+	if !used {
 		ex, pq, err = Build(ctx, entries)
 		if err != nil {
 			return nil, nil, false, nil, err
@@ -285,9 +277,9 @@ func indexes(ctx context.Context, st store.Store, o RunOptions, n int64, status 
 		}
 	}
 	entryStatus := func(id int64) string {
-		for set, sp := range spans {
+		for _, sp := range spans {
 			if id >= sp.lo && id <= sp.hi {
-				return status[set]
+				return status[sp.set]
 			}
 		}
 		return ""

@@ -23,6 +23,10 @@ type HashSets interface {
 	RemoveHashSet(ctx context.Context, name string) error
 	// HashEntries calls fn for each entry of a set (all sets when setID is 0).
 	HashEntries(ctx context.Context, setID int64, fn func(HashEntry) error) error
+	// HashEntrySpan is the lowest and highest entry id of a set (entry ids
+	// are dense per set: an import writes a set's entries together); both
+	// 0 for a set without entries.
+	HashEntrySpan(ctx context.Context, setID int64) (lo, hi int64, err error)
 	// HashSetsFingerprint changes whenever sets are added or removed: the
 	// key of the cached match index.
 	HashSetsFingerprint(ctx context.Context) (string, error)

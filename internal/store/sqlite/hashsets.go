@@ -147,6 +147,15 @@ func (s *Store) HashSets(ctx context.Context) ([]store.HashSet, error) {
 	return out, rows.Err()
 }
 
+// HashEntrySpan answers from the set_id index in two seeks.
+func (s *Store) HashEntrySpan(ctx context.Context, setID int64) (lo, hi int64, err error) {
+	var l, h sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT min(id), max(id) FROM hash_entry WHERE set_id = ?`, setID).Scan(&l, &h); err != nil {
+		return 0, 0, fmt.Errorf("hash set %d: entry ids: %w", setID, err)
+	}
+	return l.Int64, h.Int64, nil
+}
+
 // HashSet returns one set by name or id.
 func (s *Store) HashSet(ctx context.Context, name string) (store.HashSet, error) {
 	h, err := scanHashSet(s.r.QueryRowContext(ctx, hashSetSelect+` WHERE name = ?`, name))
