@@ -963,13 +963,7 @@ const memberArgs = 9
 func memberInsert(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO member (chat_id, account_id, device_id, role, role_raw, current, first_seen, last_seen, pending) VALUES `)
-	row := "(" + strings.Repeat("?, ", memberArgs-1) + "?)"
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
+	writeRows(&b, n, memberArgs)
 	b.WriteString(` ON CONFLICT (chat_id, account_id, device_id) DO UPDATE SET
 		role = CASE WHEN ` + fmt.Sprintf(roleRankSQL, "excluded.role") + ` > ` + fmt.Sprintf(roleRankSQL, "member.role") + ` THEN excluded.role ELSE member.role END,
 		role_raw = coalesce(excluded.role_raw, member.role_raw),
@@ -1066,15 +1060,20 @@ const messageChunk = 64
 func messageInsert(n int) string {
 	var b strings.Builder
 	b.WriteString(messageColumns)
-	row := "(" + strings.Repeat("?, ", messageArgs-1) + "?)"
+	writeRows(&b, n, messageArgs)
+	b.WriteString(" ON CONFLICT (artifact_id, row_ref) DO NOTHING")
+	return b.String()
+}
+
+// writeRows writes the placeholders of n rows of k values: "(?, ?), (?, ?)".
+func writeRows(b *strings.Builder, n, k int) {
+	row := "(" + strings.Repeat("?, ", k-1) + "?)"
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(row)
 	}
-	b.WriteString(" ON CONFLICT (artifact_id, row_ref) DO NOTHING")
-	return b.String()
 }
 
 // message checks and resolves one message and queues its row.
