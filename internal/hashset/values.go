@@ -39,20 +39,9 @@ func normHex(name, s string, n int) (string, error) {
 		if l == 0 {
 			return "", fmt.Errorf("%s %q: not %d hexadecimal digits", name, clip(s), n)
 		}
-		if l == c {
-			continue
+		if l != c {
+			return lowerHex(name, s) // upper case: a converted copy
 		}
-		// Upper case from i on: convert the rest.
-		out := make([]byte, n)
-		copy(out, s[:i])
-		for ; i < n; i++ {
-			l := hexLower[s[i]]
-			if l == 0 {
-				return "", fmt.Errorf("%s %q: not %d hexadecimal digits", name, clip(s), n)
-			}
-			out[i] = l
-		}
-		return bytesString(out), nil
 	}
 	return s, nil
 }
@@ -62,11 +51,17 @@ func normHexBytes(name string, b []byte, n int) (string, error) {
 	if len(b) != n {
 		return "", fmt.Errorf("%s %q: not %d hexadecimal digits", name, clip(string(b)), n)
 	}
-	out := make([]byte, n)
-	for i, c := range b {
-		l := hexLower[c]
+	return lowerHex(name, b)
+}
+
+// lowerHex returns the hexadecimal digits of src in lower case, in one
+// allocation.
+func lowerHex[S ~string | ~[]byte](name string, src S) (string, error) {
+	out := make([]byte, len(src))
+	for i := 0; i < len(src); i++ {
+		l := hexLower[src[i]]
 		if l == 0 {
-			return "", fmt.Errorf("%s %q: not %d hexadecimal digits", name, clip(string(b)), n)
+			return "", fmt.Errorf("%s %q: not %d hexadecimal digits", name, clip(string(src)), len(src))
 		}
 		out[i] = l
 	}
