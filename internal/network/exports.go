@@ -81,10 +81,8 @@ func (m *model) foldExports(ctx context.Context) error {
 		if !wanted[s] {
 			continue
 		}
-		if h := holders[s]; len(h) == 0 || h[len(h)-1] != o.conv {
-			if !slices.Contains(h, o.conv) {
-				holders[s] = append(h, o.conv)
-			}
+		if h := holders[s]; !slices.Contains(h, o.conv) {
+			holders[s] = append(h, o.conv)
 		}
 	}
 	into := make([]int32, len(m.convs))
