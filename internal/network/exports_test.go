@@ -62,8 +62,8 @@ func TestExportFoldedIntoItsGroup(t *testing.T) {
 	}
 }
 
-// An export that shares no messages with any group, or shares them with
-// two groups alike, stays a group of its own: a subject is not enough.
+// An export that shares no messages with any group stays a group of its
+// own, even under the subject of one: a subject is not enough.
 func TestExportNotFoldedWithoutEvidence(t *testing.T) {
 	ctx, st := openStore(t)
 	if _, err := networktest.OperationWith(ctx, st, networktest.Options{ExportJIDs: true}); err != nil {
